@@ -1,0 +1,908 @@
+// Package engine is the core of prompt-injection detection: normalization,
+// signals from a multilingual lexicon and structural checks, hashed n-gram
+// features and a linear model. The public API lives in package injection; the
+// training command shares this package so that training and inference compute
+// exactly the same features.
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aigis-dev/aigis/guard/textnorm"
+)
+
+// Signal ids.
+const (
+	sigOverride = iota
+	sigRoleSpoof
+	sigTemplate
+	sigPersona
+	sigGibberish
+	sigLeak
+	sigSplit
+	sigManyShot
+	sigInvisible
+	sigSmuggling
+	sigHomoglyph
+	sigDirective
+	NumSignals
+)
+
+// SignalNames are the stable names reported in verdicts, by signal id.
+var SignalNames = [NumSignals]string{
+	"override", "role_spoof", "template_token", "persona_jailbreak", "gibberish_suffix",
+	"prompt_leak", "payload_split", "many_shot", "invisible_chars", "ascii_smuggling", "homoglyphs",
+	"model_directive",
+}
+
+// Encodings whose decoded content is scanned again.
+const (
+	EncBase64 = 1 << iota
+	EncHex
+	EncURL
+	EncROT13
+	EncLeet
+	EncTags
+)
+
+// EncodingNames maps an encoding bit to its signal name.
+var EncodingNames = []struct {
+	Bit  int
+	Name string
+}{
+	{EncBase64, "encoded_payload:base64"}, {EncHex, "encoded_payload:hex"}, {EncURL, "encoded_payload:url"},
+	{EncROT13, "encoded_payload:rot13"}, {EncLeet, "encoded_payload:leetspeak"},
+}
+
+// Modes.
+const (
+	ModeUser     = 0
+	ModeDocument = 1
+)
+
+// Levels (indexes into Model.Thresholds).
+const (
+	LevelStrict = iota
+	LevelBalanced
+	LevelPermissive
+	NumLevels
+)
+
+// NumDense is the number of dense (non-hashed) features.
+const NumDense = 25
+
+// Window bounds for n-gram scoring of long texts (bytes of lower-cased text).
+const (
+	WindowBytes = 512
+	WindowStep  = 256
+	// MaxScanBytes bounds the text analysed; longer inputs are scanned at
+	// their head and tail.
+	MaxScanBytes = 256 << 10
+	maxDepth     = 2
+)
+
+// Scratch holds reusable buffers; one per goroutine (pool them).
+type Scratch struct {
+	norm   []byte
+	low    []byte
+	toks   []token
+	feats  []uint32
+	blocks []block
+	child  *Scratch
+}
+
+type token struct {
+	s, e int32
+	id   int32
+}
+
+// Analysis is everything computed about one text.
+type Analysis struct {
+	Counts    [NumSignals]int
+	Encodings int // EncXxx bits whose decoded content was itself an attack
+	Dense     [NumDense]float32
+	Report    textnorm.Report
+	// Set by Score:
+	Z      float64 // model logit (max over windows)
+	NgramZ float64 // n-gram part of Z in the best window
+	Prob   float64 // calibrated probability, after floors
+}
+
+// Fired lists the names of the signals that fired, in a stable order.
+func (a *Analysis) Fired(dst []string) []string {
+	for i := 0; i < NumSignals; i++ {
+		if a.Counts[i] > 0 {
+			dst = append(dst, SignalNames[i])
+		}
+	}
+	for _, e := range EncodingNames {
+		if a.Encodings&e.Bit != 0 {
+			dst = append(dst, e.Name)
+		}
+	}
+	return dst
+}
+
+// Engine is immutable after New and safe for concurrent use.
+type Engine struct {
+	dict      map[string]int32
+	patterns  []pattern
+	first     [][]int32 // word id -> patterns starting with it
+	phrases   [][]byte
+	phraseSig []int
+	templates [][]byte
+	rotHint   []bool
+	model     *Model
+}
+
+type pattern struct {
+	signal int
+	slots  []slot
+}
+
+type slot struct {
+	gap  int // tokens allowed before this slot (0 for the first)
+	bits []uint64
+}
+
+func (s *slot) has(id int32) bool {
+	if id < 0 {
+		return false
+	}
+	w := int(id) >> 6
+	return w < len(s.bits) && s.bits[w]&(1<<(uint(id)&63)) != 0
+}
+
+// New compiles the lexicon and attaches a model (nil: signals only, score 0).
+func New(m *Model) (*Engine, error) {
+	e := &Engine{dict: make(map[string]int32, 1024), model: m}
+	for _, le := range lexicon {
+		p, err := e.compile(le)
+		if err != nil {
+			return nil, err
+		}
+		e.patterns = append(e.patterns, p)
+	}
+	// rot13 forms of common English words mark text worth decoding.
+	for _, w := range []string{"gur", "naq", "lbh", "vf", "bs", "gb", "vtaber", "cerivbhf", "vafgehpgvbaf", "jung", "guvf", "lbhe"} {
+		id, ok := e.dict[w]
+		if !ok {
+			id = int32(len(e.dict))
+			e.dict[w] = id
+		}
+		for len(e.rotHint) <= int(id) {
+			e.rotHint = append(e.rotHint, false)
+		}
+		e.rotHint[id] = true
+	}
+	e.first = make([][]int32, len(e.dict))
+	for i, p := range e.patterns {
+		for id := range len(e.dict) {
+			if p.slots[0].has(int32(id)) {
+				e.first[id] = append(e.first[id], int32(i))
+			}
+		}
+	}
+	for _, ph := range phrases {
+		e.phrases = append(e.phrases, []byte(ph.pattern))
+		e.phraseSig = append(e.phraseSig, ph.signal)
+	}
+	for _, t := range templateTokens {
+		e.templates = append(e.templates, []byte(t))
+	}
+	return e, nil
+}
+
+func (e *Engine) compile(le lexEntry) (pattern, error) {
+	p := pattern{signal: le.signal}
+	gap := 0
+	for _, f := range strings.Fields(le.pattern) {
+		if f[0] == '~' {
+			var n int
+			if _, err := fmt.Sscanf(f[1:], "%d", &n); err != nil || n < 0 || n > 8 {
+				return p, fmt.Errorf("lexicon pattern %q: bad gap %q", le.pattern, f)
+			}
+			gap = n
+			continue
+		}
+		var ids []int32
+		for _, w := range strings.Split(f, "|") {
+			if w == "" {
+				return p, fmt.Errorf("lexicon pattern %q: empty alternative", le.pattern)
+			}
+			id, ok := e.dict[w]
+			if !ok {
+				id = int32(len(e.dict))
+				e.dict[w] = id
+			}
+			ids = append(ids, id)
+		}
+		p.slots = append(p.slots, slot{gap: gap}.with(ids))
+		gap = 0
+	}
+	if len(p.slots) == 0 {
+		return p, fmt.Errorf("lexicon pattern %q is empty", le.pattern)
+	}
+	return p, nil
+}
+
+func (s slot) with(ids []int32) slot {
+	for _, id := range ids {
+		w := int(id) >> 6
+		for len(s.bits) <= w {
+			s.bits = append(s.bits, 0)
+		}
+		s.bits[w] |= 1 << (uint(id) & 63)
+	}
+	return s
+}
+
+// Analyze computes signals and dense features for text. mode is ModeUser or
+// ModeDocument. The returned analysis has no score until Score is called.
+func (e *Engine) Analyze(text string, mode int, s *Scratch) Analysis {
+	var a Analysis
+	e.analyze(text, mode, s, &a, 0)
+	return a
+}
+
+func (e *Engine) analyze(text string, mode int, s *Scratch, a *Analysis, depth int) {
+	if len(text) > MaxScanBytes {
+		head := text[:MaxScanBytes*3/4]
+		tail := text[len(text)-MaxScanBytes/4:]
+		text = head + "\n" + tail
+	}
+	s.norm = textnorm.AppendNormalized(s.norm[:0], text, &a.Report)
+	if a.Report.Tags != "" {
+		// Tag characters spell hidden ASCII: append it so that every layer sees it.
+		s.norm = append(s.norm, '\n')
+		s.norm = append(s.norm, a.Report.Tags...)
+	}
+	s.low = lower(s.low[:0], s.norm)
+	s.toks = e.tokenize(s.toks[:0], s.low)
+	e.matchLexicon(s.toks, &a.Counts)
+	e.matchPhrases(s.low, &a.Report, &a.Counts)
+	e.structure(s.norm, s.low, a)
+	if a.Report.Invisible+a.Report.Bidi > 0 {
+		a.Counts[sigInvisible] = a.Report.Invisible + a.Report.Bidi
+	}
+	if a.Report.TagChars >= 3 {
+		a.Counts[sigSmuggling] = a.Report.TagChars
+	}
+	if a.Report.Confusables >= 2 {
+		a.Counts[sigHomoglyph] = a.Report.Confusables
+	}
+	e.dense(s, mode, a)
+	if depth < maxDepth {
+		e.decodeLayer(mode, s, a, depth)
+	}
+}
+
+// lower lower-cases b into dst, folds typographic apostrophes and collapses
+// runs of spaces and tabs (newlines are kept: they delimit turns).
+func lower(dst, b []byte) []byte {
+	space := false
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			i++
+			if c == ' ' || c == '\t' {
+				if space {
+					continue
+				}
+				space = true
+				dst = append(dst, ' ')
+				continue
+			}
+			space = false
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		i += n
+		space = false
+		switch r {
+		case '\u2019', '\u2018', '\u02bc':
+			dst = append(dst, '\'')
+			continue
+		case '\u00a0':
+			dst = append(dst, ' ')
+			continue
+		}
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+	}
+	return dst
+}
+
+func isWordByte(c byte) bool {
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
+}
+
+// tokenize splits lower-cased text into word tokens (letters, marks, digits,
+// inner apostrophes and hyphens) and looks each up in the lexicon dictionary.
+func (e *Engine) tokenize(dst []token, low []byte) []token {
+	i := 0
+	for i < len(low) {
+		c := low[i]
+		if c < utf8.RuneSelf {
+			if !isWordByte(c) {
+				i++
+				continue
+			}
+		} else {
+			r, n := utf8.DecodeRune(low[i:])
+			if !(unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)) {
+				i += n
+				continue
+			}
+		}
+		start := i
+		for i < len(low) {
+			c := low[i]
+			if c < utf8.RuneSelf {
+				if isWordByte(c) {
+					i++
+					continue
+				}
+				if (c == '\'' || c == '-') && i+1 < len(low) && i > start && (isWordByte(low[i+1]) || low[i+1] >= utf8.RuneSelf) {
+					i++
+					continue
+				}
+				break
+			}
+			r, n := utf8.DecodeRune(low[i:])
+			if !(unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)) {
+				break
+			}
+			i += n
+		}
+		id, ok := e.dict[string(low[start:i])]
+		if !ok {
+			id = -1
+		}
+		dst = append(dst, token{s: int32(start), e: int32(i), id: id})
+	}
+	return dst
+}
+
+func (e *Engine) matchLexicon(toks []token, counts *[NumSignals]int) {
+	for i, t := range toks {
+		if t.id < 0 {
+			continue
+		}
+		for _, pi := range e.first[t.id] {
+			p := &e.patterns[pi]
+			if matchFrom(p, toks, i) {
+				counts[p.signal]++
+			}
+		}
+	}
+}
+
+func matchFrom(p *pattern, toks []token, i int) bool {
+	pos := i
+	for k := 1; k < len(p.slots); k++ {
+		sl := &p.slots[k]
+		found := -1
+		for j := pos + 1; j < len(toks) && j <= pos+1+sl.gap; j++ {
+			if sl.has(toks[j].id) {
+				found = j
+				break
+			}
+		}
+		if found < 0 {
+			return false
+		}
+		pos = found
+	}
+	return true
+}
+
+func (e *Engine) matchPhrases(low []byte, r *textnorm.Report, counts *[NumSignals]int) {
+	l := &r.Letters
+	if l[textnorm.ScriptHan]+l[textnorm.ScriptKana]+l[textnorm.ScriptHangul]+l[textnorm.ScriptArabic]+l[textnorm.ScriptDevanagari] == 0 {
+		return
+	}
+	for i, ph := range e.phrases {
+		if bytes.Contains(low, ph) {
+			counts[e.phraseSig[i]]++
+		}
+	}
+}
+
+// structure computes the non-lexical signals: template tokens, role lines,
+// many-shot dialogues, payload splitting and adversarial gibberish.
+func (e *Engine) structure(norm, low []byte, a *Analysis) {
+	if bytes.IndexByte(low, '<') >= 0 || bytes.IndexByte(low, '[') >= 0 || bytes.IndexByte(low, '#') >= 0 {
+		for _, t := range e.templates {
+			if bytes.Contains(low, t) {
+				a.Counts[sigTemplate]++
+			}
+		}
+	}
+	var roles [3]int
+	for rest := low; len(rest) > 0; {
+		nl := bytes.IndexByte(rest, '\n')
+		line := rest
+		if nl >= 0 {
+			line, rest = rest[:nl], rest[nl+1:]
+		} else {
+			rest = nil
+		}
+		line = bytes.TrimLeft(line, " \t>*-_\"'`|")
+		if len(line) < 2 {
+			continue
+		}
+		for _, m := range roleMarkers {
+			if bytes.HasPrefix(line, []byte(m.prefix)) {
+				roles[m.role]++
+				break
+			}
+		}
+	}
+	a.Dense[6] = log1p(roles[0])
+	a.Dense[7] = log1p(roles[1])
+	a.Dense[8] = log1p(roles[2])
+	if roles[0] > 0 || (roles[1] > 0 && roles[2] > 0) {
+		a.Counts[sigRoleSpoof] = roles[0] + min(roles[1], roles[2])
+	}
+	if roles[1] >= 5 && roles[2] >= 5 {
+		a.Counts[sigManyShot] = min(roles[1], roles[2])
+	}
+	// payload splitting: several short variables assigned string pieces and joined.
+	assigns := 0
+	for i := 1; i+2 < len(low); i++ {
+		if low[i] != '=' {
+			continue
+		}
+		j := i + 1
+		if low[j] == ' ' {
+			j++
+		}
+		k := i - 1
+		if low[k] == ' ' && k > 0 {
+			k--
+		}
+		if j < len(low) && (low[j] == '"' || low[j] == '\'') && isWordByte(low[k]) {
+			assigns++
+		}
+	}
+	if assigns >= 2 && (bytes.Contains(low, []byte(" + ")) || a.Counts[sigSplit] > 0) {
+		a.Counts[sigSplit]++
+	}
+	a.Dense[10] = gibberish(norm)
+	if a.Dense[10] >= 0.25 {
+		a.Counts[sigGibberish] = 1
+	}
+}
+
+// gibberish scores the last line of the text for GCG-style adversarial
+// suffixes: the share of whitespace-separated tokens that mix letters with
+// several punctuation marks or flip case inside a word. Lines that look like
+// code are not scored.
+func gibberish(norm []byte) float32 {
+	tail := bytes.TrimRight(norm, " \t\r\n")
+	if nl := bytes.LastIndexByte(tail, '\n'); nl >= 0 {
+		tail = tail[nl+1:]
+	}
+	if len(tail) > 320 {
+		tail = tail[len(tail)-320:]
+	}
+	if bytes.Count(tail, []byte("{"))+bytes.Count(tail, []byte("}"))+bytes.Count(tail, []byte(";")) >= 3 ||
+		bytes.Contains(tail, []byte("://")) || bytes.Contains(tail, []byte(":=")) || bytes.Contains(tail, []byte("=>")) ||
+		bytes.Contains(tail, []byte("::")) || bytes.Contains(tail, []byte("self.")) || bytes.Contains(tail, []byte("return ")) {
+		return 0
+	}
+	total, weird := 0, 0
+	for _, f := range bytes.Fields(tail) {
+		if len(f) < 3 {
+			continue
+		}
+		total++
+		var letters, punct, flips int
+		prevLower := false
+		for _, c := range f {
+			switch {
+			case c >= 'a' && c <= 'z':
+				letters++
+				prevLower = true
+				continue
+			case c >= 'A' && c <= 'Z':
+				letters++
+				if prevLower {
+					flips++
+				}
+			case c >= '0' && c <= '9':
+			case c >= 0x80:
+				letters++
+			default:
+				punct++
+			}
+			prevLower = false
+		}
+		if letters > 0 && (punct >= 2 || (flips >= 1 && letters >= 6)) {
+			weird++
+		}
+	}
+	if total < 6 || weird < 3 {
+		return 0
+	}
+	return float32(weird) / float32(total)
+}
+
+func log1p(n int) float32 { return float32(math.Log1p(float64(n))) }
+
+func (e *Engine) dense(s *Scratch, mode int, a *Analysis) {
+	d := &a.Dense
+	d[0] = 1
+	d[1] = log1p(a.Counts[sigOverride])
+	d[2] = log1p(a.Counts[sigPersona])
+	d[3] = log1p(a.Counts[sigLeak])
+	d[4] = log1p(a.Counts[sigSplit])
+	d[5] = log1p(a.Counts[sigTemplate])
+	if a.Counts[sigManyShot] > 0 {
+		d[9] = 1
+	}
+	if a.Counts[sigInvisible] > 0 {
+		d[11] = 1
+	}
+	if a.Counts[sigHomoglyph] > 0 {
+		d[12] = 1
+	}
+	if a.Counts[sigSmuggling] > 0 {
+		d[13] = 1
+	}
+	d[14] = float32(math.Log1p(float64(len(s.low)))) / 8
+	var letters, upper, punct, digits, newlines, quotes, code int
+	for _, c := range s.norm {
+		switch {
+		case c >= 'a' && c <= 'z':
+			letters++
+		case c >= 'A' && c <= 'Z':
+			letters++
+			upper++
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '\n':
+			newlines++
+		case c == '"' || c == '\'' || c == '`':
+			quotes++
+			punct++
+		case c == ';' || c == '{' || c == '}' || c == '(' || c == ')' || c == '=' || c == '<' || c == '>':
+			code++
+			punct++
+		case c >= 0x80 || c == ' ' || c == '\t' || c == '\r':
+		default:
+			punct++
+		}
+	}
+	n := float32(len(s.norm)) + 1
+	nonLatin := 0
+	for i, v := range a.Report.Letters {
+		if i != textnorm.ScriptLatin {
+			nonLatin += v
+		}
+	}
+	d[15] = float32(nonLatin) / float32(nonLatin+letters+1)
+	d[16] = float32(upper) / float32(letters+1)
+	d[17] = float32(punct) / n
+	d[18] = float32(digits) / n
+	d[19] = float32(newlines) * 100 / n
+	you := 0
+	for _, t := range s.toks {
+		w := s.low[t.s:t.e]
+		if string(w) == "you" || string(w) == "your" || string(w) == "you're" {
+			you++
+		}
+	}
+	d[20] = float32(you) / float32(len(s.toks)+1)
+	if len(s.low) > 0 && bytes.HasSuffix(bytes.TrimSpace(s.low), []byte("?")) {
+		d[21] = 1
+	}
+	d[22] = float32(quotes) / n
+	d[23] = float32(code) / n
+	d[24] = log1p(a.Counts[sigDirective])
+}
+
+// decodeLayer looks for encoded payloads and scans their decoded content.
+func (e *Engine) decodeLayer(mode int, s *Scratch, a *Analysis, depth int) {
+	if s.child == nil {
+		s.child = &Scratch{}
+	}
+	var payloads []textnorm.Payload
+	if mayHavePayload(s.norm) {
+		payloads = textnorm.DecodePayloads(string(s.norm), textnorm.Limits{MaxPayloads: 4, MaxBytes: 8 << 10})
+	}
+	for _, p := range payloads {
+		var sub Analysis
+		e.analyze(p.Text, mode, s.child, &sub, depth+1)
+		if e.attackLike(&sub, mode, s.child) {
+			switch p.Kind {
+			case textnorm.KindBase64:
+				a.Encodings |= EncBase64
+			case textnorm.KindHex:
+				a.Encodings |= EncHex
+			case textnorm.KindURL:
+				a.Encodings |= EncURL
+			}
+			a.Encodings |= sub.Encodings
+		}
+	}
+	if len(s.low) > 16<<10 {
+		return
+	}
+	lex := a.Counts[sigOverride] + a.Counts[sigPersona] + a.Counts[sigLeak]
+	// rot13 and leetspeak: run the lexicon over the transformed text, when
+	// the text has rot13 stop words ("gur", "naq", "lbh"...) or leet shapes.
+	var c [NumSignals]int
+	if e.rot13Hint(s.toks) {
+		rot := textnorm.ROT13(string(s.low))
+		s.child.toks = e.tokenize(s.child.toks[:0], []byte(rot))
+		e.matchLexicon(s.child.toks, &c)
+		if n := c[sigOverride] + c[sigPersona] + c[sigLeak]; n > lex && c[sigOverride]+c[sigLeak] > 0 {
+			a.Encodings |= EncROT13
+		}
+	}
+	if textnorm.HasLeet(string(s.low)) {
+		c = [NumSignals]int{}
+		de := textnorm.Deleet(string(s.low))
+		s.child.toks = e.tokenize(s.child.toks[:0], []byte(de))
+		e.matchLexicon(s.child.toks, &c)
+		if n := c[sigOverride] + c[sigPersona] + c[sigLeak]; n > lex && c[sigOverride]+c[sigLeak] > 0 {
+			a.Encodings |= EncLeet
+		}
+	}
+}
+
+// mayHavePayload is a fast pre-check for DecodePayloads: a run of 16
+// base64 characters, a percent escape or a \x escape.
+func mayHavePayload(b []byte) bool {
+	run := 0
+	for i, c := range b {
+		if c == '%' || (c == '\\' && i+1 < len(b) && (b[i+1] == 'x' || b[i+1] == 'X')) {
+			return true
+		}
+		if (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=' || c == '-' || c == '_' {
+			run++
+			if run >= 16 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+// rot13Hint reports whether the tokens include common English words in
+// rot13 form.
+func (e *Engine) rot13Hint(toks []token) bool {
+	n := 0
+	for _, t := range toks {
+		if t.id >= 0 && int(t.id) < len(e.rotHint) && e.rotHint[t.id] {
+			n++
+			if n >= 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// attackLike decides whether decoded content is itself an attack: a lexicon
+// hit, or a model score over the balanced threshold.
+func (e *Engine) attackLike(sub *Analysis, mode int, s *Scratch) bool {
+	if sub.Counts[sigOverride]+sub.Counts[sigLeak]+sub.Counts[sigPersona]+sub.Counts[sigTemplate] > 0 || sub.Encodings != 0 {
+		return true
+	}
+	if e.model == nil {
+		return false
+	}
+	e.Score(sub, mode, s)
+	return sub.Prob >= float64(e.model.Thresholds[mode][LevelBalanced])
+}
+
+// Windows returns the [start,end) byte windows of the lower-cased text that
+// the n-gram model scores.
+func Windows(n int, dst [][2]int) [][2]int {
+	if n <= WindowBytes {
+		return append(dst, [2]int{0, n})
+	}
+	for st := 0; ; st += WindowStep {
+		end := st + WindowBytes
+		if end >= n {
+			return append(dst, [2]int{max(0, n-WindowBytes), n})
+		}
+		dst = append(dst, [2]int{st, end})
+	}
+}
+
+// Hashing.
+const (
+	hashPrime  = 16777619
+	hashOffset = 2166136261
+	saltChar   = 0x9e3779b9
+	saltWord   = 0x85ebca6b
+	saltBigram = 0xc2b2ae35
+)
+
+func mix(h uint32) uint32 {
+	h ^= h >> 16
+	h *= 0x7feb352d
+	h ^= h >> 15
+	h *= 0x846ca68b
+	h ^= h >> 16
+	return h
+}
+
+// WindowFeatures appends the hashed feature ids (unmasked 32-bit hashes) of
+// the window [ws,we) of the analysed text held in s.
+func WindowFeatures(s *Scratch, ws, we int, dst []uint32) []uint32 {
+	low := s.low
+	// character 3-, 4- and 5-grams over bytes.
+	for i := ws; i < we; i++ {
+		h := uint32(hashOffset)
+		for k := 0; k < 5 && i+k < len(low); k++ {
+			h = (h ^ uint32(low[i+k])) * hashPrime
+			if k >= 2 {
+				dst = append(dst, mix(h^saltChar^uint32(k)))
+			}
+		}
+	}
+	// words and word bigrams.
+	var prev uint32
+	for _, t := range s.toks {
+		if int(t.s) < ws || int(t.s) >= we {
+			continue
+		}
+		h := uint32(hashOffset)
+		for _, c := range low[t.s:t.e] {
+			h = (h ^ uint32(c)) * hashPrime
+		}
+		dst = append(dst, mix(h^saltWord))
+		if prev != 0 {
+			dst = append(dst, mix(prev*31^h^saltBigram))
+		}
+		prev = h
+	}
+	return dst
+}
+
+// bestWindow scores the text in windows of two consecutive WindowStep-byte
+// blocks (the features of each block are computed once) and returns the
+// highest window score.
+func (m *Model) bestWindow(s *Scratch) float64 {
+	low := s.low
+	nb := (len(low) + WindowStep - 1) / WindowStep
+	if nb == 0 {
+		return 0
+	}
+	if cap(s.blocks) < nb {
+		s.blocks = make([]block, nb)
+	}
+	bl := s.blocks[:nb]
+	clear(bl)
+	mask := uint32(len(m.W) - 1)
+	w := m.W
+	for i := range low {
+		b := &bl[i/WindowStep]
+		h := uint32(hashOffset)
+		for k := 0; k < 5 && i+k < len(low); k++ {
+			h = (h ^ uint32(low[i+k])) * hashPrime
+			if k >= 2 {
+				b.sum += int32(w[mix(h^saltChar^uint32(k))&mask])
+				b.n++
+			}
+		}
+	}
+	var prev uint32
+	for _, t := range s.toks {
+		b := &bl[int(t.s)/WindowStep]
+		h := uint32(hashOffset)
+		for _, c := range low[t.s:t.e] {
+			h = (h ^ uint32(c)) * hashPrime
+		}
+		b.sum += int32(w[mix(h^saltWord)&mask])
+		b.n++
+		if prev != 0 {
+			b.sum += int32(w[mix(prev*31^h^saltBigram)&mask])
+			b.n++
+		}
+		prev = h
+	}
+	score := func(sum int32, n int32) float64 {
+		if n == 0 {
+			return 0
+		}
+		return float64(sum) * float64(m.Scale) / math.Sqrt(float64(n))
+	}
+	if nb == 1 {
+		return score(bl[0].sum, bl[0].n)
+	}
+	best := math.Inf(-1)
+	for i := 0; i+1 < nb; i++ {
+		best = math.Max(best, score(bl[i].sum+bl[i+1].sum, bl[i].n+bl[i+1].n))
+	}
+	return best
+}
+
+type block struct{ sum, n int32 }
+
+// LowLen returns the length of the lower-cased text of the last analysis.
+func (s *Scratch) LowLen() int { return len(s.low) }
+
+// Score applies the model to an analysis: the logit is the best window's
+// n-gram score plus the dense part for the mode, calibrated per mode, then
+// floors for signals that are attacks by construction.
+func (e *Engine) Score(a *Analysis, mode int, s *Scratch) {
+	m := e.model
+	if m == nil {
+		return
+	}
+	var dz float64
+	for i, v := range a.Dense {
+		dz += float64(m.Dense[mode][i]) * float64(v)
+	}
+	best := m.bestWindow(s)
+	a.NgramZ = best
+	a.Z = best + dz + RulePrior(a, mode)
+	p := m.Platt[mode]
+	a.Prob = sigmoid(float64(p[0])*a.Z + float64(p[1]))
+	if a.Counts[sigSmuggling] > 0 && len(a.Report.Tags) >= 3 {
+		a.Prob = math.Max(a.Prob, 0.99)
+	}
+	if a.Encodings != 0 {
+		a.Prob = math.Max(a.Prob, 0.97)
+	}
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// rulePriorWeights are fixed logit contributions per signal (per hit, at most
+// two hits), written from knowledge rather than learned: the development data
+// is mostly English, and the lexicon and structure signals must carry to
+// languages and templates the n-gram model never saw. Training fits the
+// learned part on top of this prior, so learned weights correct it where data
+// exists (for example benign security texts that say "ignore").
+var rulePriorWeights = [2][NumSignals]float64{
+	ModeUser: {sigOverride: 2.0, sigRoleSpoof: 0.6, sigTemplate: 1.5, sigPersona: 0.8, sigGibberish: 1.5,
+		sigLeak: 1.0, sigSplit: 1.2, sigManyShot: 1.0, sigInvisible: 0.5, sigSmuggling: 3, sigHomoglyph: 1.5},
+	// In documents, text that addresses the model reading it is the mark of
+	// an indirect injection; personas and role play are ordinary content.
+	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 1.0,
+		sigLeak: 1.0, sigSplit: 1.0, sigManyShot: 0.5, sigInvisible: 1.0, sigSmuggling: 3, sigHomoglyph: 1.5,
+		sigDirective: 1.5},
+}
+
+// RulePrior is the fixed signal part of the logit. Where most letters are
+// outside the Latin script, the n-gram model knows little, so the prior
+// counts three times.
+func RulePrior(a *Analysis, mode int) float64 {
+	var z float64
+	for i, c := range a.Counts {
+		z += rulePriorWeights[mode&1][i] * float64(min(c, 2))
+	}
+	if a.Dense[15] > 0.5 {
+		z *= 3
+	}
+	return z
+}
+
+// Threshold returns the decision threshold for a mode and level.
+func (e *Engine) Threshold(mode, level int) float64 {
+	if e.model == nil {
+		return 1
+	}
+	return float64(e.model.Thresholds[mode][level])
+}
+
+// Low returns the lower-cased, normalized text of the last analysis made
+// with s (valid until s is reused).
+func (s *Scratch) Low() []byte { return s.low }

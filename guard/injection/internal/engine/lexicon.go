@@ -1,0 +1,236 @@
+package engine
+
+// The lexicon: phrase patterns per signal. A pattern is a sequence of slots
+// over lower-cased word tokens; a slot lists alternatives separated by "|"
+// (a trailing "*" matches a prefix of at least four letters); "~N" between
+// two slots allows up to N other tokens in between. Scripts written without
+// spaces (Chinese, Japanese) and phrases whose tokenization is unreliable
+// (Korean, Arabic, Hindi) are matched as substrings instead.
+//
+// Written from knowledge of common attack phrasing in each language; the
+// learned classifier decides how much each signal weighs.
+
+type lexEntry struct {
+	signal  int
+	pattern string
+}
+
+const (
+	enIgnore   = "ignore|ignoring|disregard|disregarding|forget|forgetting|skip|override|overriding|bypass|neglect|discard|abandon|overlook|dismiss|ditch|drop|erase|delete|clear|nevermind|stop|cancel|reset"
+	enPrior    = "previous|prior|above|earlier|preceding|former|original|initial|old|all|any|every|your|these|those|existing|system|given|current|default|preset|developer|safety|ethical|the"
+	enInstruct = "rest|data|document|documents|remaining|snippets|instructions|instruction|directions|direction|directives|directive|prompts|prompt|rules|rule|guidelines|guideline|commands|command|orders|constraints|restrictions|programming|training|guidance|policies|policy|context|messages|text|input|conversation|task|tasks|filters|limitations|boundaries|safeguards|settings|configuration|content|everything|anything|information"
+)
+
+var lexicon = []lexEntry{
+	// ---- instruction override (English) ----
+	{sigOverride, enIgnore + " ~2 " + enPrior + " ~3 " + enInstruct},
+	{sigOverride, "ignore|disregard|forget ~1 everything|anything|all ~3 above|before|previously|said|told|prior"},
+	{sigOverride, "ignore|disregard|forget ~2 what ~2 said|told|wrote|written|instructed"},
+	{sigOverride, "do|don't|dont ~1 not ~1 follow|obey ~2 previous|prior|above|your|original|system ~2 " + enInstruct},
+	{sigOverride, "new|updated|revised|real|actual|true|secret|hidden|additional|override|important|urgent ~1 instructions|instruction|task|directive|orders|rules|command"},
+	{sigOverride, "instead ~4 print|say|output|write|respond|reply|answer|tell|repeat|return"},
+	{sigOverride, "your|the ~1 new|real|only|actual|true ~1 task|goal|job|purpose|objective|mission ~1 is"},
+	{sigOverride, "from|starting ~1 now|this|here ~2 on|onwards|forward|point"},
+	{sigOverride, "stop ~2 what ~1 you ~2 doing"},
+	{sigOverride, "this|these ~1 instructions|instruction ~3 override|overrides|supersede|supersedes|replace|replaces|take ~1 precedence|priority"},
+	{sigOverride, "highest|top|utmost ~1 priority"},
+	{sigOverride, "end ~1 of ~1 instructions|prompt|system|context|document|input"},
+	{sigOverride, "the ~1 above|previous ~2 was|is|were ~2 a|just ~2 test|joke|mistake|example|placeholder"},
+	{sigOverride, "admin|administrator|developer|system|root|sudo|debug|maintenance|god ~1 mode|override|access|command|privileges ~2 enabled|activated|on|granted|unlocked"},
+	// ---- role-play / persona jailbreak (English) ----
+	{sigPersona, "dan|stan|dude|aim|anti-dan|betterdan|evilbot|mongo|kevin|jailbreak|jailbroken|jailbreaking|unfiltered|uncensored|unrestricted|amoral|unethical|unhinged"},
+	{sigPersona, "do ~1 anything ~1 now"},
+	{sigPersona, "developer|dev|god|chaos|opposite|evil|dark|unrestricted|unlocked|freedom|uncensored|jailbreak|sudo|debug ~1 mode"},
+	{sigPersona, "no|without|zero|free|removed|lifted|bypass|ignore|break|broken ~2 restrictions|restriction|limits|limitations|filters|filter|censorship|guidelines|rules|boundaries|constraints|ethics|morals|morality|safeguards|policies|policy"},
+	{sigPersona, "stay|remain|keep ~1 in ~1 character"},
+	{sigPersona, "now ~1 you ~1 are|will ~1 be|act|play|become"},
+	{sigPersona, "you're|youre ~1 now"},
+	{sigPersona, "break|breaking ~1 character"},
+	{sigPersona, "pretend|imagine|suppose ~3 you ~1 are|were|have|can"},
+	{sigPersona, "you ~1 are|will ~2 now|going|henceforth ~2 act|play|be|become|roleplay|simulate|pretend ~3 as|a|an|called|named"},
+	{sigPersona, "act|acting|behave|respond|answer|roleplay|role-play ~2 as|like ~3 ai|chatbot|assistant|model|bot|version|character|persona|entity"},
+	{sigPersona, "hypothetical|fictional|imaginary|fictitious ~3 world|scenario|story|setting|universe|ai|response|character|model"},
+	{sigPersona, "openai|anthropic|content ~1 policy|policies|guidelines|filters"},
+	{sigPersona, "two|2|dual ~1 responses|answers|outputs|personalities|paragraphs"},
+	{sigPersona, "always ~1 intelligent ~1 and ~1 machiavellian"},
+	{sigPersona, "never ~2 refuse|refuses|decline|apologize|apologise|warn|censor"},
+	{sigPersona, "cannot|can't|cant|won't|wont|must ~1 not ~1 refuse"},
+	{sigPersona, "freed ~2 from|of"},
+	{sigPersona, "does|doesn't|don't|dont|do ~1 not ~1 care|abide|follow|adhere ~3 rules|ethics|morals|policies|guidelines|laws|restrictions"},
+	// ---- system-prompt and secret extraction (English) ----
+	{sigLeak, "reveal|show|print|repeat|output|tell|give|display|write|disclose|leak|share|dump|spell|provide|list|recite|echo|copy|paste|return|translate|summarize|encode|what ~4 system|initial|original|hidden|secret|internal|previous|pre-prompt|starting|first|above|full ~2 prompt|prompts|instructions|message|messages|password|passwords|text|rules|configuration|directives|key|secret|words|lines|context"},
+	{sigLeak, "system ~1 prompt|message|instructions|instruction|directive"},
+	{sigLeak, "the|your|secret ~1 password|passcode|passphrase|secret|key"},
+	{sigLeak, "what|everything|anything ~2 above|before ~2 this|line|message|point"},
+	{sigLeak, "repeat|print|output|copy ~2 the ~1 words|text|lines ~1 above"},
+	{sigLeak, "repeat|recite|print|reveal|spell ~3 instructions|prompt|priorinstructions|rules ~2 given|back|above|verbatim|word"},
+	{sigLeak, "begins|starts|starting ~2 with ~1 you ~1 are"},
+	// ---- text that addresses the model reading it (indirect injection) ----
+	{sigDirective, "in|into|to|within|throughout ~1 your ~1 response|responses|reply|replies|answer|answers|summary|output|outputs|completion"},
+	{sigDirective, "when|while|before|after ~2 you ~1 summarize|summarise|summarizing|respond|reply|answer|process|read|translate|generate|write"},
+	{sigDirective, "if ~1 you ~1 are ~2 ai|assistant|llm|chatbot|model|gpt|claude|copilot|bot|agent"},
+	{sigDirective, "ai|llm|language|automated|assistant ~1 assistant|assistants|model|models|agent|agents|systems|screening ~2 reading|processing|summarizing|parsing|evaluating|reviewing|must|should|note"},
+	{sigDirective, "note|attention|message|instructions|instruction ~1 to|for ~1 the ~1 ai|assistant|llm|model|agent|bot"},
+	{sigDirective, "dear|hey|hi|hello ~1 ai|assistant|llm|chatbot|model|agent|bot|chatgpt|gpt|claude"},
+	{sigDirective, "modify|change|append|add|begin|start|end|include|insert|replace|translate|encode ~3 your ~1 response|reply|answer|output|summary"},
+	// ---- payload splitting ----
+	{sigSplit, "concatenate|combine|join|merge|append ~4 strings|string|variables|parts|pieces|letters|words|tokens|characters|a|b|x|y|z"},
+	{sigSplit, "smartgpt|predict_mask"},
+	// ---- German ----
+	{sigOverride, "ignoriere|ignorier|ignorieren|ignoriert|vergiss|vergessen|vergesst|missachte|missachten|überspringe ~4 anweisungen|anweisung|instruktionen|befehle|regeln|vorgaben|aufgaben|alles|vorherigen|vorherige|bisherigen|obigen"},
+	{sigOverride, "neue|neuen|wichtige ~1 anweisung|anweisungen|aufgabe|aufgaben"},
+	{sigPersona, "du ~1 bist ~1 jetzt|nun|ab|ab jetzt"},
+	{sigPersona, "jetzt|nun ~1 bist ~1 du"},
+	{sigPersona, "du ~1 gehst ~3 rolle"},
+	{sigPersona, "ab|von ~1 jetzt|nun ~1 an|bist"},
+	{sigPersona, "tu|tue ~1 so ~1 als"},
+	{sigPersona, "ohne|keine ~1 einschränkungen|beschränkungen|zensur|regeln|filter|grenzen"},
+	{sigPersona, "entwicklermodus|entwickler-modus"},
+	{sigLeak, "zeig|zeige|gib|verrate|wiederhole|nenne|sag ~4 systemprompt|systemanweisung|anweisungen|passwort|prompt|geheimnis|kennwort"},
+	// ---- French ----
+	{sigOverride, "ignore|ignorez|ignorer|oublie|oubliez|oublier|négliger|néglige ~4 instructions|consignes|règles|directives|ordres|précédentes|précédents|ci-dessus"},
+	{sigOverride, "nouvelles|nouvelle ~1 instructions|consignes|tâche"},
+	{sigPersona, "tu|vous ~1 es|êtes ~1 maintenant|désormais"},
+	{sigPersona, "à|a ~1 partir ~1 de ~1 maintenant"},
+	{sigPersona, "fais|faites ~1 semblant"},
+	{sigPersona, "joue|jouez ~1 le ~1 rôle"},
+	{sigPersona, "sans ~1 aucune ~1 restriction|restrictions|limite|censure|filtre|règle"},
+	{sigPersona, "sans ~1 restrictions|restriction|censure|filtre|limites"},
+	{sigPersona, "mode ~1 développeur|developpeur"},
+	{sigLeak, "montre|montrez|affiche|affichez|révèle|révélez|répète|répétez|donne|donnez|dis|dites ~4 prompt|instructions|consignes|passe|secret"},
+	// ---- Spanish ----
+	{sigOverride, "ignora|ignore|ignorar|ignoren|olvida|olvide|olvidar|omite|omitir|desobedece ~4 instrucciones|reglas|indicaciones|órdenes|directrices|anteriores|todo"},
+	{sigOverride, "nuevas|nueva ~1 instrucciones|tarea|orden"},
+	{sigPersona, "ahora ~1 eres|serás"},
+	{sigPersona, "a ~1 partir ~1 de ~1 ahora"},
+	{sigPersona, "finge|finja|fingir|imagina ~2 que|ser|eres"},
+	{sigPersona, "actúa|actua|actúe ~1 como"},
+	{sigPersona, "sin ~1 restricciones|restricción|censura|filtros|límites|reglas"},
+	{sigPersona, "modo ~1 desarrollador"},
+	{sigLeak, "muestra|muéstrame|revela|revelame|revélame|repite|dime|imprime|dame ~4 prompt|instrucciones|contraseña|secreto|sistema"},
+	// ---- Italian ----
+	{sigOverride, "ignora|ignorate|ignorare|dimentica|dimenticate|dimenticare|trascura|tralascia ~4 istruzioni|regole|indicazioni|direttive|precedenti|tutto"},
+	{sigPersona, "ora|adesso ~1 sei"},
+	{sigPersona, "d'ora|da ~1 ora|in ~1 in|poi"},
+	{sigPersona, "fingi|fai ~1 finta|di|che"},
+	{sigPersona, "senza ~1 restrizioni|censure|censura|filtri|limiti|regole"},
+	{sigPersona, "modalità ~1 sviluppatore"},
+	{sigLeak, "mostra|mostrami|rivela|rivelami|ripeti|dimmi|stampa|dammi ~4 prompt|istruzioni|password|segreto"},
+	// ---- Portuguese ----
+	{sigOverride, "ignore|ignora|ignorar|esqueça|esqueca|esquece|esquecer|desconsidere|desconsidera ~4 instruções|instrucoes|regras|orientações|orientacoes|diretrizes|anteriores|tudo"},
+	{sigPersona, "agora ~1 você|voce|tu ~1 é|e|és"},
+	{sigPersona, "a ~1 partir ~1 de ~1 agora"},
+	{sigPersona, "finja|finge|fingir ~2 que|ser"},
+	{sigPersona, "sem ~1 restrições|restricoes|censura|filtros|limites|regras"},
+	{sigPersona, "modo ~1 desenvolvedor"},
+	{sigLeak, "mostre|mostra|revele|revela|repita|repete|diga|imprima ~4 prompt|instruções|instrucoes|senha|segredo"},
+	// ---- Dutch ----
+	{sigOverride, "negeer|negeren|vergeet|vergeten ~4 instructies|instructie|regels|aanwijzingen|opdrachten|vorige|eerdere|alles"},
+	{sigPersona, "je|jij ~1 bent ~1 nu"},
+	{sigPersona, "vanaf ~1 nu"},
+	{sigPersona, "doe ~1 alsof"},
+	{sigPersona, "zonder ~1 beperkingen|censuur|filters|regels"},
+	{sigPersona, "ontwikkelaarsmodus"},
+	{sigLeak, "toon|laat|herhaal|geef|onthul ~4 prompt|instructies|wachtwoord|systeemprompt|geheim"},
+	// ---- Russian ----
+	{sigOverride, "игнорируй|игнорируйте|игнорировать|проигнорируй|проигнорируйте|забудь|забудьте|отбрось|отмени ~4 инструкции|инструкций|инструкциях|указания|указаний|правила|правил|команды|предыдущие|всё|все"},
+	{sigOverride, "не ~1 обращай|обращайте ~2 внимания"},
+	{sigPersona, "теперь ~1 ты"},
+	{sigPersona, "с ~1 этого|сегодняшнего ~1 момента|дня"},
+	{sigPersona, "представь|притворись|притворитесь|представьте"},
+	{sigPersona, "без ~1 ограничений|цензуры|фильтров|правил"},
+	{sigPersona, "режим ~1 разработчика"},
+	{sigLeak, "покажи|покажите|выведи|раскрой|повтори|скажи|напиши ~4 промпт|инструкции|пароль|системный|секрет"},
+	// ---- Polish ----
+	{sigOverride, "zignoruj|ignoruj|zignorujcie|zapomnij|zapomnijcie|pomiń ~4 instrukcje|instrukcji|polecenia|poleceń|zasady|reguły|poprzednie|wszystko"},
+	{sigPersona, "teraz ~1 jesteś"},
+	{sigPersona, "od ~1 teraz"},
+	{sigPersona, "udawaj|udawajmy"},
+	{sigPersona, "bez ~1 ograniczeń|cenzury|filtrów|zasad"},
+	{sigPersona, "tryb ~1 dewelopera|programisty"},
+	{sigLeak, "pokaż|ujawnij|powtórz|podaj|wypisz ~4 prompt|instrukcje|hasło|systemowy|sekret"},
+	// ---- Turkish ----
+	{sigOverride, "önceki|yukarıdaki|tüm|bütün ~3 talimatları|talimatlari|kuralları|kurallari|komutları|komutlari|talimatlar ~3 unut|unutun|yoksay|görmezden|yok|dikkate"},
+	{sigOverride, "talimatları|talimatlari|kuralları|kurallari ~2 unut|unutun|yoksay|görmezden|yok"},
+	{sigPersona, "artık ~1 sen|sensin"},
+	{sigPersona, "bundan ~1 sonra|böyle"},
+	{sigPersona, "gibi ~1 davran|davranın"},
+	{sigPersona, "kısıtlama|sınırlama|sansür ~1 olmadan|yok"},
+	{sigPersona, "geliştirici ~1 modu"},
+	{sigLeak, "sistem ~1 istemi|istemini|talimatlarını"},
+	{sigLeak, "şifreyi|şifre|parolayı|parola ~2 söyle|göster|ver|yaz"},
+	// ---- Hindi (Devanagari, tokenized) ----
+	{sigOverride, "पिछले|पिछली|सभी|ऊपर|पहले ~3 निर्देशों|निर्देश|नियमों|आदेशों ~3 अनदेखा|भूल|नज़रअंदाज़|नजरअंदाज|अनदेखी"},
+	{sigOverride, "निर्देशों|निर्देश|नियमों ~2 को ~1 अनदेखा|भूल|नज़रअंदाज़|नजरअंदाज"},
+	{sigPersona, "अब ~1 से ~1 तुम|आप"},
+	{sigPersona, "बिना ~2 प्रतिबंध|प्रतिबंधों|सेंसर|सीमाओं"},
+	{sigLeak, "सिस्टम ~1 प्रॉम्प्ट|प्रोम्प्ट|निर्देश"},
+	{sigLeak, "पासवर्ड ~3 बताओ|बताइए|दिखाओ"},
+	// ---- Arabic (tokenized) ----
+	{sigOverride, "تجاهل|تجاهلي|انس|انسى|إنس|اهمل|أهمل ~3 التعليمات|تعليمات|الأوامر|القواعد|التوجيهات|السابقة|كل|جميع"},
+	{sigPersona, "أنت ~1 الآن"},
+	{sigPersona, "من ~1 الآن ~1 فصاعدا|فصاعداً"},
+	{sigPersona, "تظاهر|تظاهري"},
+	{sigPersona, "بدون|دون ~1 قيود|رقابة|حدود"},
+	{sigPersona, "وضع ~1 المطور"},
+	{sigLeak, "موجه|تعليمات ~1 النظام"},
+	{sigLeak, "كلمة ~1 المرور|السر"},
+	// ---- Korean (tokenized where words are spaced) ----
+	{sigOverride, "이전|위의|모든|앞의 ~3 지시를|지시사항을|지시|지침을|명령을|규칙을 ~2 무시하고|무시하세요|무시해|무시해라|무시|잊어|잊어버려"},
+	{sigPersona, "지금부터 ~1 너는|당신은|넌"},
+	{sigPersona, "너는|당신은 ~1 이제"},
+	{sigPersona, "제한 ~1 없이|없는"},
+	{sigPersona, "개발자 ~1 모드"},
+	{sigLeak, "시스템 ~1 프롬프트|지시|메시지"},
+	{sigLeak, "비밀번호|암호 ~3 알려|말해|보여"},
+}
+
+// Substring phrases for scripts written without spaces.
+var phrases = []lexEntry{
+	// Chinese
+	{sigOverride, "忽略之前"}, {sigOverride, "忽略以上"}, {sigOverride, "忽略上面"}, {sigOverride, "忽略所有"},
+	{sigOverride, "忽略先前"}, {sigOverride, "忽略前面"}, {sigOverride, "忽略你的"}, {sigOverride, "无视之前"},
+	{sigOverride, "无视以上"}, {sigOverride, "无视所有"}, {sigOverride, "忘记之前"}, {sigOverride, "忘记所有"},
+	{sigOverride, "忘掉之前"}, {sigOverride, "忽视之前"}, {sigOverride, "不要遵循"}, {sigOverride, "新的指令"},
+	{sigOverride, "新指令"}, {sigOverride, "忽略指令"}, {sigOverride, "忽略说明"},
+	{sigPersona, "从现在开始"}, {sigPersona, "你现在是"}, {sigPersona, "假装你是"}, {sigPersona, "扮演"},
+	{sigPersona, "开发者模式"}, {sigPersona, "没有任何限制"}, {sigPersona, "不受任何限制"}, {sigPersona, "不受限制"},
+	{sigPersona, "越狱"}, {sigPersona, "无限制"},
+	{sigLeak, "系统提示"}, {sigLeak, "提示词"}, {sigLeak, "密码"}, {sigLeak, "初始指令"},
+	// Japanese
+	{sigOverride, "指示を無視"}, {sigOverride, "命令を無視"}, {sigOverride, "ルールを無視"}, {sigOverride, "指示を忘れ"},
+	{sigOverride, "以前の指示"}, {sigOverride, "上記の指示"}, {sigOverride, "前の指示"}, {sigOverride, "新しい指示"},
+	{sigOverride, "無視して"},
+	{sigPersona, "今からあなたは"}, {sigPersona, "これからあなたは"}, {sigPersona, "あなたは今"}, {sigPersona, "ふりをして"},
+	{sigPersona, "開発者モード"}, {sigPersona, "制限なし"}, {sigPersona, "制限のない"}, {sigPersona, "脱獄"},
+	{sigPersona, "演じて"}, {sigPersona, "なりきって"},
+	{sigLeak, "システムプロンプト"}, {sigLeak, "パスワード"}, {sigLeak, "初期指示"},
+	// Korean, Arabic and Hindi fallbacks for unspaced or cliticized forms
+	{sigOverride, "지시를 무시"}, {sigOverride, "지시사항을 무시"}, {sigOverride, "무시하고"},
+	{sigPersona, "탈옥"}, {sigPersona, "척해"}, {sigPersona, "역할을 해"},
+	{sigLeak, "시스템 프롬프트"}, {sigLeak, "비밀번호"},
+	{sigOverride, "وتجاهل"}, {sigOverride, "تجاهل التعليمات"},
+	{sigOverride, "अनदेखा करें"}, {sigOverride, "अनदेखा करो"}, {sigOverride, "भूल जाओ"},
+}
+
+// Chat-template and delimiter tokens from common model families.
+var templateTokens = []string{
+	"<|im_start|>", "<|im_end|>", "<|system|>", "<|user|>", "<|assistant|>", "<|endoftext|>",
+	"<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>", "<|begin_of_text|>", "<|end|>",
+	"<|channel|>", "<|message|>", "<|startoftext|>", "<|fim_prefix|>", "<|endofprompt|>",
+	"[inst]", "[/inst]", "<<sys>>", "<</sys>>", "<start_of_turn>", "<end_of_turn>",
+	"</s><s>", "<|bos|>", "<|eos|>", "<|prompter|>", "[system](#", "### instruction:", "### response:",
+	"[/system]", "[system]", "<system>", "</system>", "<|tool|>", "<|ipython|>",
+}
+
+// Role markers at the start of a line (fake turns).
+var roleMarkers = []struct {
+	prefix string
+	role   int // 0 system, 1 assistant, 2 user
+}{
+	{"system:", 0}, {"system message:", 0}, {"system prompt:", 0}, {"### system", 0}, {"[system", 0},
+	{"<system", 0}, {"(system", 0}, {"sys:", 0}, {"admin:", 0}, {"developer:", 0}, {"developer message:", 0},
+	{"assistant:", 1}, {"ai:", 1}, {"chatgpt:", 1}, {"gpt:", 1}, {"bot:", 1}, {"model:", 1},
+	{"### assistant", 1}, {"### response", 1}, {"a:", 1}, {"claude:", 1},
+	{"user:", 2}, {"human:", 2}, {"### human", 2}, {"### user", 2}, {"q:", 2}, {"### instruction", 2},
+}

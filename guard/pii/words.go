@@ -1,0 +1,583 @@
+package pii
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aigis-dev/aigis/guard/match"
+)
+
+// maxWords bounds the words examined by the lexicon recognizers per text.
+const maxWords = 200000
+
+type word struct {
+	s, e  int    // bytes
+	lower string // lower case
+	f     uint32 // lexicon flags
+	cap   bool   // first letter upper case
+	upper bool   // all letters upper case
+}
+
+func isWordLetter(r rune) bool { return unicode.IsLetter(r) || r == '\'' || r == '’' }
+
+// splitWordsText returns letter words (with inner apostrophes/hyphens) and
+// their lexicon flags. ASCII lower-case words are not copied.
+func (r *Recognizer) splitWordsText(text string) []word {
+	ws := make([]word, 0, 32)
+	var buf []byte
+	i := 0
+	for i < len(text) && len(ws) < maxWords {
+		c := text[i]
+		if c < utf8.RuneSelf && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			i++
+			continue
+		}
+		r0, n := utf8.DecodeRuneInString(text[i:])
+		if !unicode.IsLetter(r0) {
+			i += n
+			continue
+		}
+		s := i
+		i += n
+		ascii := r0 < utf8.RuneSelf
+		hasUpper := unicode.IsUpper(r0)
+		allUpper := hasUpper
+		for i < len(text) {
+			c := text[i]
+			if c >= 'a' && c <= 'z' {
+				allUpper = false
+				i++
+				continue
+			}
+			if c >= 'A' && c <= 'Z' {
+				hasUpper = true
+				i++
+				continue
+			}
+			if c < utf8.RuneSelf {
+				if (c == '\'' || c == '-') && i+1 < len(text) && (match.IsAlnum(text[i+1]) && !match.IsDigit(text[i+1]) || text[i+1] >= utf8.RuneSelf) {
+					i++
+					continue
+				}
+				break
+			}
+			r2, n2 := utf8.DecodeRuneInString(text[i:])
+			if unicode.IsLetter(r2) || unicode.IsMark(r2) {
+				ascii = false
+				if unicode.IsUpper(r2) {
+					hasUpper = true
+				} else if unicode.IsLower(r2) {
+					allUpper = false
+				}
+				i += n2
+				continue
+			}
+			if r2 == '’' && i+n2 < len(text) {
+				r3, _ := utf8.DecodeRuneInString(text[i+n2:])
+				if unicode.IsLetter(r3) {
+					ascii = false
+					i += n2
+					continue
+				}
+			}
+			break
+		}
+		w := word{s: s, e: i, cap: unicode.IsUpper(r0), upper: allUpper}
+		switch {
+		case !hasUpper && ascii:
+			w.lower = text[s:i]
+			if !r.maybeWord(w.lower) {
+				continue
+			}
+			w.f = r.lex[w.lower]
+			if w.f&^(fNotName|fOrg|fTitle|fCountry|fCity|fPhraseStart) == 0 {
+				continue // plain lower-case words matter to no recognizer
+			}
+		case ascii:
+			buf = buf[:0]
+			for k := s; k < i; k++ {
+				buf = append(buf, match.Lower(text[k]))
+			}
+			w.f = r.lex[string(buf)]
+			w.lower = string(buf)
+		default:
+			w.lower = strings.ToLower(text[s:i])
+			w.f = r.lex[w.lower]
+		}
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// gapIs reports whether text[a:b] is only spaces (at most max bytes), optionally
+// with one '.' first (for initials and abbreviations).
+func gapSpaces(text string, a, b int) bool {
+	if b-a < 1 || b-a > 3 {
+		return false
+	}
+	for k := a; k < b; k++ {
+		if text[k] != ' ' && !(k == a && text[k] == '.') {
+			return false
+		}
+	}
+	return text[b-1] == ' '
+}
+
+func hasSuffix(w string, suf []string, minStem int) bool {
+	for _, s := range suf {
+		if len(w) > len(s)+minStem-1 && strings.HasSuffix(w, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Recognizer) scanWords(text string, dst []match.Match) []match.Match {
+	ws := r.splitWordsText(text)
+	dst = scanDates(text, ws, dst)
+	dst = scanAddresses(text, ws, dst)
+	dst = scanPersons(text, ws, dst)
+	dst = scanLocations(text, ws, dst)
+	return dst
+}
+
+func scanDates(text string, ws []word, dst []match.Match) []match.Match {
+	for _, w := range ws {
+		if w.f&fWeekday != 0 {
+			dst = append(dst, match.Match{Type: "DATE_TIME", Detector: "pii", Start: w.s, End: w.e, Score: 0.6})
+			continue
+		}
+		if _, ok := months[w.lower]; ok {
+			s, e := w.s, w.e
+			// "5 June", "5th of June"
+			k := s
+			for k > 0 && text[k-1] == ' ' {
+				k--
+			}
+			if strings.HasSuffix(text[:k], " of") {
+				k -= 3
+			}
+			j := k
+			for j > 0 && match.IsAlnum(text[j-1]) {
+				j--
+			}
+			if j < k && isDayToken(text[j:k]) {
+				s = j
+			}
+			// "June 5", "June 5, 2020", "June 2020"
+			p := e
+			if p < len(text) && text[p] == '.' {
+				p++
+			}
+			q := p
+			for q < len(text) && text[q] == ' ' {
+				q++
+			}
+			t := q
+			for t < len(text) && match.IsAlnum(text[t]) {
+				t++
+			}
+			if q > p && t > q && (isDayToken(text[q:t]) || isYear(text[q:t])) {
+				e = t
+				if isDayToken(text[q:t]) {
+					u := t
+					if u < len(text) && text[u] == ',' {
+						u++
+					}
+					v := u
+					for v < len(text) && text[v] == ' ' {
+						v++
+					}
+					x := v
+					for x < len(text) && match.IsDigit(text[x]) {
+						x++
+					}
+					if v > u && isYear(text[v:x]) {
+						e = x
+					}
+				}
+			}
+			if s == w.s && e == w.e {
+				continue // a month name alone ("May") is too ambiguous
+			}
+			dst = append(dst, match.Match{Type: "DATE_TIME", Detector: "pii", Start: s, End: e, Score: 0.85})
+		}
+	}
+	return dst
+}
+
+func isDayToken(s string) bool {
+	s = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(s, "st"), "nd"), "rd"), "th")
+	if len(s) == 0 || len(s) > 2 || !allDigits(s) {
+		return false
+	}
+	d := atoi(s)
+	return d >= 1 && d <= 31
+}
+
+func isYear(s string) bool {
+	return len(s) == 4 && allDigits(s) && (s[:2] == "19" || s[:2] == "20")
+}
+
+// houseNumberBefore returns the start of a house number (digits, optional
+// letter) right before byte p on the same line, or -1.
+func houseNumberBefore(text string, p int) int {
+	k := p
+	for k > 0 && text[k-1] == ' ' {
+		k--
+	}
+	if k == p {
+		return -1
+	}
+	j := k
+	if j > 0 && isUpper(text[j-1]) || j > 0 && text[j-1] >= 'a' && text[j-1] <= 'z' {
+		j--
+	}
+	e := j
+	for j > 0 && match.IsDigit(text[j-1]) {
+		j--
+	}
+	if j == e || e-j > 6 {
+		return -1
+	}
+	if j > 0 && (match.IsAlnum(text[j-1])) {
+		return -1
+	}
+	return j
+}
+
+// numberAfter returns the end of a house number right after byte p, or -1.
+func numberAfter(text string, p int) int {
+	q := p
+	if q < len(text) && text[q] == '.' {
+		q++
+	}
+	k := q
+	for k < len(text) && text[k] == ' ' {
+		k++
+	}
+	if k == q {
+		return -1
+	}
+	j := k
+	for j < len(text) && match.IsDigit(text[j]) {
+		j++
+	}
+	if j == k || j-k > 5 {
+		return -1
+	}
+	if j < len(text) && (isUpper(text[j]) || text[j] >= 'a' && text[j] <= 'z') && (j+1 >= len(text) || !match.IsAlnum(text[j+1])) {
+		j++
+	}
+	if j < len(text) && match.IsAlnum(text[j]) {
+		return -1
+	}
+	return j
+}
+
+const unitWordsList = `suite apt apartment unit flat floor fl ste room box`
+
+func scanAddresses(text string, ws []word, dst []match.Match) []match.Match {
+	covered := -1
+	for i, w := range ws {
+		if w.s < covered {
+			continue
+		}
+		start, end := -1, -1
+		score := 0.8
+		switch {
+		case w.f&fStreetSuffix != 0 && (w.cap || w.upper || i > 0 && !ws[i-1].cap) && i > 0:
+			// Walk back over up to 4 name words on the same line to a house number.
+			k := i - 1
+			for n := 0; n < 4 && k >= 0; n++ {
+				if hn := houseNumberBefore(text, ws[k].s); hn >= 0 && !strings.Contains(text[hn:w.s], "\n") {
+					start = hn
+					break
+				}
+				if k > 0 && !gapSpaces(text, ws[k-1].e, ws[k].s) {
+					break
+				}
+				k--
+			}
+			if start < 0 {
+				if ne := numberAfter(text, w.e); ne > 0 && i > 0 && ws[i-1].cap && gapSpaces(text, ws[i-1].e, w.s) {
+					start, end = ws[i-1].s, ne
+					if i > 1 && ws[i-2].cap && gapSpaces(text, ws[i-2].e, ws[i-1].s) && ws[i-2].f&fNotName == 0 {
+						start = ws[i-2].s
+					}
+					score = 0.75
+				}
+			} else {
+				end = w.e
+				if end < len(text) && text[end] == '.' && (w.lower == "st" || w.lower == "rd" || w.lower == "ave" || w.lower == "dr" || w.lower == "str") {
+					end++
+				}
+			}
+		case w.f&fStreetPrefix != 0 && i+1 < len(ws):
+			// "rue de la Gare 12", "ul. Cicha 86", "Via Roma 1"
+			k := i + 1
+			last := -1
+			for n := 0; n < 4 && k < len(ws); n++ {
+				if ne := numberAfter(text, ws[k].e); ne > 0 {
+					last = ne
+					break
+				}
+				k++
+			}
+			hn := houseNumberBefore(text, w.s)
+			if last > 0 || hn >= 0 && k > i+1 {
+				start = w.s
+				if hn >= 0 {
+					start = hn
+				}
+				end = last
+				if end < 0 {
+					end = ws[min(k, len(ws)-1)].e
+				}
+				score = 0.75
+			}
+		case (w.cap || w.upper) && (numberAfter(text, w.e) > 0 || houseNumberBefore(text, w.s) >= 0) && hasSuffix(w.lower, streetWordSuffixes, 3):
+			if ne := numberAfter(text, w.e); ne > 0 {
+				start, end = w.s, ne
+			} else if hn := houseNumberBefore(text, w.s); hn >= 0 {
+				start, end = hn, w.e
+			}
+			if start >= 0 {
+				if hn := houseNumberBefore(text, start); hn >= 0 {
+					start = hn
+				}
+				score = 0.75
+			}
+		case houseNumberBefore(text, w.s) >= 0 && w.f&fNotName == 0 && (w.cap || w.upper || hasSuffix(w.lower, streetWordSuffixes, 3)):
+			// "20789 Allika 46", "3482 Via Franscini 71": number, up to three words, number.
+			hn := houseNumberBefore(text, w.s)
+			if hn > 0 && match.IsDigit(text[hn-1]) {
+				break
+			}
+			k := i
+			for n := 0; n < 3 && k < len(ws); n++ {
+				if ne := numberAfter(text, ws[k].e); ne > 0 && !strings.Contains(text[hn:ne], "\n") {
+					start, end = hn, ne
+					score = 0.65
+					if hasSuffix(ws[k].lower, streetWordSuffixes, 3) || w.f&fStreetPrefix != 0 {
+						score = 0.8
+					}
+					break
+				}
+				if k+1 >= len(ws) || !gapSpaces(text, ws[k].e, ws[k+1].s) {
+					break
+				}
+				k++
+			}
+		case w.f&fUnit != 0 && w.cap:
+			if ne := numberAfter(text, w.e); ne > 0 {
+				start, end = w.s, ne
+				score = 0.6
+			}
+		case (w.lower == "fpo" || w.lower == "apo" || w.lower == "dpo") && w.upper && i+1 < len(ws) && len(ws[i+1].lower) == 2 && ws[i+1].upper:
+			if ne := numberAfter(text, ws[i+1].e-1+1); ne > 0 {
+				start, end = w.s, ne
+				// Include the previous line ("USS Mahler", "PSC 1234, Box 5678").
+				if ls := strings.LastIndexByte(text[:w.s], '\n'); ls > 0 {
+					pl := strings.LastIndexByte(text[:ls], '\n') + 1
+					if ls-pl <= 40 {
+						start = pl
+					}
+				}
+				score = 0.8
+			}
+		}
+		if start < 0 || end <= start {
+			continue
+		}
+		end = extendAddress(text, end)
+		dst = append(dst, match.Match{Type: "STREET_ADDRESS", Detector: "pii", Start: start, End: end, Score: score})
+		covered = end
+	}
+	return dst
+}
+
+// extendAddress extends an address core over unit designators and short
+// city/region/postcode/country segments separated by commas or newlines.
+func extendAddress(text string, end int) int {
+	for seg := 0; seg < 6; seg++ {
+		p := end
+		newlines := 0
+		for p < len(text) && (text[p] == ' ' || text[p] == ',' || text[p] == '\n' || text[p] == '\r' || text[p] == '\t' || text[p] == '>') {
+			if text[p] == '\n' {
+				newlines++
+			}
+			p++
+		}
+		if p >= len(text) || newlines > 2 {
+			return end
+		}
+		q := p
+		for q < len(text) && text[q] != ',' && text[q] != '\n' && q-p <= 48 {
+			q++
+		}
+		segment := strings.TrimRight(text[p:q], " .?!")
+		if len(segment) == 0 || q-p > 48 {
+			return end
+		}
+		r, _ := utf8.DecodeRuneInString(segment)
+		if !(unicode.IsUpper(r) || unicode.IsDigit(r)) {
+			return end
+		}
+		// A segment with several lower-case words is prose, not an address part.
+		lowerWords := 0
+		for _, f := range strings.Fields(segment) {
+			fr, _ := utf8.DecodeRuneInString(f)
+			if unicode.IsLower(fr) && len(f) > 3 {
+				lowerWords++
+			}
+		}
+		if lowerWords > 1 {
+			return end
+		}
+		// Stop at sentence ends inside the segment.
+		if k := strings.Index(segment, ". "); k >= 0 {
+			segment = segment[:k]
+			return p + len(segment)
+		}
+		end = p + len(segment)
+	}
+	return end
+}
+
+func scanPersons(text string, ws []word, dst []match.Match) []match.Match {
+	isNameWord := func(w word) bool {
+		return w.cap && !w.upper && w.f&(fNotName|fStreetSuffix|fCountry) == 0 && len(w.lower) >= 2
+	}
+	// extend grows a name over following capitalized words and initials.
+	extend := func(i int) int {
+		j := i
+		for n := 0; n < 3 && j+1 < len(ws); n++ {
+			nx := ws[j+1]
+			gap := text[ws[j].e:nx.s]
+			initial := len(nx.lower) == 1 && nx.cap && nx.e < len(text) && text[nx.e] == '.'
+			if !(gap == " " || gap == ". " && len(ws[j].lower) == 1) {
+				break
+			}
+			if !(isNameWord(nx) || initial || len([]rune(nx.lower)) == 1 && nx.cap) {
+				break
+			}
+			j++
+		}
+		return j
+	}
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		if w.f&fTitle != 0 && (w.cap || w.upper) && i+1 < len(ws) {
+			gap := text[w.e:ws[i+1].s]
+			if (gap == ". " || gap == " ") && (isNameWord(ws[i+1]) || ws[i+1].cap && len(ws[i+1].lower) >= 2) {
+				j := extend(i + 1)
+				dst = append(dst, match.Match{Type: "PERSON", Detector: "pii", Start: ws[i+1].s, End: ws[j].e, Score: 0.85})
+				i = j
+				continue
+			}
+		}
+		// "Faina D. Yefremova": capitalised word, initial, capitalised word.
+		if w.cap && !w.upper && w.f&(fNotName|fStreetSuffix|fCountry|fCity|fOrg) == 0 && i+2 < len(ws) &&
+			len(ws[i+1].lower) == 1 && ws[i+1].cap && text[w.e:ws[i+1].s] == " " && ws[i+1].e+2 <= ws[i+2].s &&
+			text[ws[i+1].e:ws[i+2].s] == ". " && ws[i+2].cap && ws[i+2].f&(fNotName|fStreetSuffix|fOrg) == 0 {
+			dst = append(dst, match.Match{Type: "PERSON", Detector: "pii", Start: w.s, End: ws[i+2].e, Score: 0.8})
+			i += 2
+			continue
+		}
+		// A capitalised word right after a naming phrase ("my name is", "called", "Dear").
+		if w.cap && !w.upper && w.f&(fNotName|fStreetSuffix|fCountry|fCity|fOrg|fWeekday|fMonth) == 0 && namingContext(text, w.s) {
+			j := extend(i)
+			dst = append(dst, match.Match{Type: "PERSON", Detector: "pii", Start: w.s, End: ws[j].e, Score: 0.7})
+			i = j
+			continue
+		}
+		if !isNameWord(w) {
+			// lower-case "first last" with both in the lexicons
+			if !w.cap && w.f&fFirst != 0 && i+1 < len(ws) && text[w.e:ws[i+1].s] == " " && ws[i+1].f&fSurname != 0 && w.f&fNotName == 0 {
+				dst = append(dst, match.Match{Type: "PERSON", Detector: "pii", Start: w.s, End: ws[i+1].e, Score: 0.6})
+				i++
+			}
+			continue
+		}
+		first := w.f&fFirst != 0
+		sur := w.f&fSurname != 0 || hasSuffix(w.lower, surnameSuffixes, 3)
+		if !first && !sur {
+			continue
+		}
+		j := extend(i)
+		score := 0.55
+		if j > i {
+			score = 0.8
+		} else if first {
+			score = 0.6
+		}
+		// The word after the name must not make it a street or an organisation.
+		if j+1 < len(ws) && (ws[j+1].f&fStreetSuffix != 0 || ws[j+1].f&fOrg != 0) && text[ws[j].e:ws[j+1].s] == " " {
+			i = j + 1
+			continue
+		}
+		dst = append(dst, match.Match{Type: "PERSON", Detector: "pii", Start: w.s, End: ws[j].e, Score: score})
+		i = j
+	}
+	return dst
+}
+
+// namingPhrases precede a person's name (lower case, followed by one space).
+var namingPhrases = []string{"name is", "called", "named", "dear", "hi", "hello", "i am", "i'm", "this is",
+	"directed by", "written by", "assistant to", "speak to", "talk to", "ask", "meet", "contact", "under", "regards,", "thanks,"}
+
+// namingContext reports whether a naming phrase ends right before s.
+func namingContext(text string, s int) bool {
+	if s < 3 || text[s-1] != ' ' {
+		return false
+	}
+	before := text[max(0, s-16) : s-1]
+	for _, p := range namingPhrases {
+		if len(before) >= len(p) && strings.EqualFold(before[len(before)-len(p):], p) {
+			k := len(before) - len(p)
+			if k == 0 || !match.IsAlnum(before[k-1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+const orgWordsList = `inc llc ltd corp corporation company co group bank university college school hospital
+foundation institute associates partners holdings gmbh ag sa plc bv oy ab as`
+
+func scanLocations(text string, ws []word, dst []match.Match) []match.Match {
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		if !(w.cap || w.upper) {
+			continue
+		}
+		// Multi-word countries.
+		found := false
+		for _, ph := range countryPhrases {
+			if w.f&fPhraseStart == 0 {
+				break
+			}
+			if len(ph) > len(w.lower) && ph[len(w.lower)] == ' ' && strings.HasPrefix(ph, w.lower) && w.s+len(ph) <= len(text) && strings.EqualFold(text[w.s:w.s+len(ph)], ph) {
+				e := w.s + len(ph)
+				if e == len(text) || !match.IsAlnum(text[e]) {
+					dst = append(dst, match.Match{Type: "LOCATION", Detector: "pii", Start: w.s, End: e, Score: 0.7})
+					for i+1 < len(ws) && ws[i+1].s < e {
+						i++
+					}
+					found = true
+					break
+				}
+			}
+		}
+		if found {
+			continue
+		}
+		if w.f&(fCountry|fCity) != 0 {
+			dst = append(dst, match.Match{Type: "LOCATION", Detector: "pii", Start: w.s, End: w.e, Score: 0.65})
+		}
+	}
+	return dst
+}

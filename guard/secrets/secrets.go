@@ -1,0 +1,497 @@
+// Package secrets finds credentials in text. It compiles the gitleaks v8
+// default rule set (github.com/zricethezav/gitleaks/v8/config, the embedded
+// gitleaks.toml) into its own engine: one Aho-Corasick pass over the text
+// finds rule keywords (case-insensitively), and each rule's regular
+// expression runs only on the lines around its keyword hits. Secret groups,
+// entropy thresholds and allowlists (regexes, stop words) behave as in
+// gitleaks. A generic rule adds high-entropy values assigned to credential
+// names (password=, token:, api_key=...). Placeholders and already-masked
+// values (sk-...XXXX, <REDACTED>, ****, ${VAR}) are not reported.
+package secrets
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/viper"
+	"github.com/zricethezav/gitleaks/v8/config"
+
+	"github.com/aigis-dev/aigis/guard/match"
+)
+
+// Limits.
+const (
+	windowBack     = 128      // bytes scanned back to the start of the run holding a keyword
+	windowFwd      = 96       // bytes scanned after a keyword hit (then to the end of the run)
+	maxRun         = 4096     // a window grows over a whitespace-free run up to this many bytes
+	maxHitsPerRule = 64       // keyword hits examined per rule per text
+	maxMatches     = 1000     // matches per text
+	maxMultiline   = 16 << 10 // bytes scanned after a keyword hit of a multi-line rule (private keys)
+)
+
+type allowlist struct {
+	and       bool
+	needsPath bool // has path/commit criteria we cannot evaluate: an AND list never applies
+	target    string
+	regexes   []*regexp.Regexp
+	stopwords []string
+	stopAC    *automaton // stop words, matched in one pass
+}
+
+type rule struct {
+	id          string
+	re          *regexp.Regexp
+	secretGroup int
+	entropy     float64
+	keywords    []string
+	allow       []allowlist
+	always      bool // no keywords: runs on the whole text
+	multiline   bool // the regex can span lines: windows are not cut at line ends
+	// anchored is the regex anchored at the start of the keyword's run, for
+	// gitleaks' generated "identifier = value" rules (they begin with
+	// [\w.-]{0,50}?, so a match starts where the identifier starts); nil otherwise.
+	anchored *regexp.Regexp
+	// wbKeywords are keywords the regex must match right after a leading \b
+	// (e.g. jwt: \b(ey...): a hit inside a word ("they") cannot match.
+	wbKeywords map[string]bool
+}
+
+// Scanner is safe for concurrent use.
+type Scanner struct {
+	rules   []rule
+	global  []allowlist
+	ac      *automaton
+	kwRules [][]int // keyword index -> rule indexes
+	always  []int   // rules without keywords
+	kwLen   []int
+	kws     []string // keyword index -> keyword
+}
+
+// New compiles the gitleaks default rules and the generic credential rule.
+func New() (*Scanner, error) {
+	v := viper.New()
+	v.SetConfigType("toml")
+	if err := v.ReadConfig(strings.NewReader(config.DefaultConfig)); err != nil {
+		return nil, fmt.Errorf("read gitleaks default config: %w", err)
+	}
+	var vc config.ViperConfig
+	if err := v.Unmarshal(&vc); err != nil {
+		return nil, fmt.Errorf("decode gitleaks default config: %w", err)
+	}
+	cfg, err := vc.Translate()
+	if err != nil {
+		return nil, fmt.Errorf("translate gitleaks default config: %w", err)
+	}
+	s := &Scanner{}
+	for _, a := range cfg.Allowlists {
+		s.global = append(s.global, convertAllowlist(a))
+	}
+	kwIndex := map[string]int{}
+	var kws []string
+	for _, gr := range cfg.GetOrderedRules() {
+		if gr.Regex == nil || len(gr.RequiredRules) > 0 || gr.SkipReport {
+			continue
+		}
+		re, err := regexp.Compile(gr.Regex.String())
+		if err != nil {
+			return nil, fmt.Errorf("compile gitleaks rule %s: %w", gr.RuleID, err)
+		}
+		r := rule{id: gr.RuleID, re: re, secretGroup: gr.SecretGroup, entropy: gr.Entropy, keywords: gr.Keywords}
+		src := gr.Regex.String()
+		r.multiline = strings.Contains(src, `\s\S`) || strings.Contains(src, `(?s`)
+		if rest, ok := strings.CutPrefix(strings.TrimPrefix(src, "(?i)"), `\b`); ok {
+			for strings.HasPrefix(rest, "(?:") || strings.HasPrefix(rest, "(") {
+				rest = strings.TrimPrefix(strings.TrimPrefix(rest, "(?:"), "(")
+			}
+			for _, k := range r.keywords {
+				if len(rest) >= len(k) && strings.EqualFold(rest[:len(k)], k) && !strings.ContainsAny(k, `\.[]()?*+{}|^$`) {
+					if r.wbKeywords == nil {
+						r.wbKeywords = map[string]bool{}
+					}
+					r.wbKeywords[strings.ToLower(k)] = true
+				}
+			}
+		}
+		if strings.HasPrefix(strings.TrimPrefix(src, "(?i)"), `[\w.-]{0,50}?`) {
+			if ar, err := regexp.Compile(`^[^\w.-]{0,8}?(?:` + src + `)`); err == nil {
+				r.anchored = ar
+			}
+		}
+		for _, a := range gr.Allowlists {
+			r.allow = append(r.allow, convertAllowlist(a))
+		}
+		s.addRule(r, kwIndex, &kws)
+	}
+	s.addRule(genericRule(), kwIndex, &kws)
+	s.addRule(rule{id: "gcp-service-account", re: regexp.MustCompile(`"type"\s*:\s*"service_account"`), keywords: []string{`"type"`}}, kwIndex, &kws)
+	s.ac = newAutomaton(kws)
+	s.kws = kws
+	s.kwLen = make([]int, len(kws))
+	for i, k := range kws {
+		s.kwLen[i] = len(k)
+	}
+	return s, nil
+}
+
+func (s *Scanner) addRule(r rule, kwIndex map[string]int, kws *[]string) {
+	idx := len(s.rules)
+	if len(r.keywords) == 0 {
+		r.always = true
+		s.always = append(s.always, idx)
+	}
+	s.rules = append(s.rules, r)
+	for _, k := range r.keywords {
+		k = strings.ToLower(k)
+		ki, ok := kwIndex[k]
+		if !ok {
+			ki = len(*kws)
+			kwIndex[k] = ki
+			*kws = append(*kws, k)
+			s.kwRules = append(s.kwRules, nil)
+		}
+		s.kwRules[ki] = append(s.kwRules[ki], idx)
+	}
+}
+
+func convertAllowlist(a *config.Allowlist) allowlist {
+	out := allowlist{and: a.MatchCondition == config.AllowlistMatchAnd, target: a.RegexTarget, stopwords: a.StopWords}
+	out.needsPath = len(a.Paths) > 0 || len(a.Commits) > 0
+	if len(a.StopWords) > 0 {
+		out.stopAC = newAutomaton(a.StopWords)
+	}
+	for _, re := range a.Regexes {
+		out.regexes = append(out.regexes, regexp.MustCompile(re.String()))
+	}
+	return out
+}
+
+// genericCredentialPattern matches values assigned to password-like names
+// (DB_PASSWORD=..., "client_secret": "..."); tokens are left to the gitleaks rules.
+const genericCredentialPattern = `(?i)(?:password|passwd|pwd|passphrase|secret|api[_-]?key|apikey|access[_-]?key|client[_-]?secret|private[_-]?key)["']?\s{0,3}(?:=|:|=>|:=)\s{0,3}["']?([^\s"'<>{}$,;]{10,128})`
+
+var dottedIdentifier = regexp.MustCompile(`^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$|^https?://`)
+
+func genericRule() rule {
+	return rule{
+		id:       "generic-credential",
+		re:       regexp.MustCompile(genericCredentialPattern),
+		entropy:  3.2,
+		keywords: []string{"password", "passwd", "pwd", "passphrase", "secret", "api_key", "api-key", "apikey", "access_key", "access-key", "client_secret", "private_key"},
+	}
+}
+
+// Find appends the secrets in text to dst. Type is SECRET; Detector is
+// "gitleaks:<rule-id>" or "secrets:generic-credential".
+func (s *Scanner) Find(text string, dst []match.Match) []match.Match {
+	// Keyword hits per rule.
+	hits := map[int][]int{}
+	s.ac.scan(text, func(kw, end int) bool {
+		start := end - s.kwLen[kw]
+		inWord := start > 0 && match.IsWordByte(text[start-1])
+		for _, ri := range s.kwRules[kw] {
+			if inWord && s.rules[ri].wbKeywords != nil && s.rules[ri].wbKeywords[s.kws[kw]] {
+				continue
+			}
+			if len(hits[ri]) < maxHitsPerRule {
+				hits[ri] = append(hits[ri], end-s.kwLen[kw])
+			}
+		}
+		return true
+	})
+	n0 := len(dst)
+	for _, ri := range s.always {
+		dst = s.runRule(text, ri, 0, len(text), dst)
+	}
+	for ri, hs := range hits {
+		if s.rules[ri].anchored != nil {
+			last := -1
+			for _, h := range hs {
+				a, b := lineWindow(text, h, false)
+				if a == last {
+					continue // same run, same anchored match
+				}
+				last = a
+				dst = s.runAnchored(text, ri, a, b, dst)
+			}
+			continue
+		}
+		// Merge line windows around hits.
+		ws, we := -1, -1
+		for _, h := range hs {
+			a, b := lineWindow(text, h, s.rules[ri].multiline)
+			if ws >= 0 && a <= we {
+				if b > we {
+					we = b
+				}
+				continue
+			}
+			if ws >= 0 {
+				dst = s.runRule(text, ri, ws, we, dst)
+			}
+			ws, we = a, b
+		}
+		if ws >= 0 {
+			dst = s.runRule(text, ri, ws, we, dst)
+		}
+		if len(dst)-n0 > maxMatches {
+			break
+		}
+	}
+	return dedupe(dst, n0)
+}
+
+// dedupe drops identical spans found through several windows.
+func dedupe(dst []match.Match, n0 int) []match.Match {
+	seen := map[[2]int]bool{}
+	out := dst[:n0]
+	for _, m := range dst[n0:] {
+		k := [2]int{m.Start, m.End}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, m)
+	}
+	return out
+}
+
+// lineWindow is the span a rule's regex runs on around a keyword hit at h:
+// from the start of the whitespace-free run holding the keyword (at most
+// windowBack bytes back) to windowFwd bytes after it, stretched to the end of
+// the whitespace-free run there (long tokens, at most maxRun bytes), cut at
+// line ends. gitleaks rules put the keyword inside the identifier or the
+// secret, with the assignment operator within ~25 bytes after it, so this
+// covers their matches while keeping the NFA's input small.
+func lineWindow(text string, h int, multiline bool) (int, int) {
+	if multiline {
+		return h, min(len(text), h+maxMultiline)
+	}
+	a := h
+	for a > 0 && h-a < windowBack && !isSpace(text[a-1]) {
+		a--
+	}
+	b := min(h+windowFwd, len(text))
+	for b < len(text) && b-h < maxRun && !isSpace(text[b]) {
+		b++
+	}
+	if k := strings.IndexByte(text[h:b], '\n'); k >= 0 {
+		b = h + k
+	}
+	return a, b
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+// runAnchored matches an anchored rule once at the start of text[a:b].
+func (s *Scanner) runAnchored(text string, ri, a, b int, dst []match.Match) []match.Match {
+	r := &s.rules[ri]
+	whole := r.anchored.FindStringIndex(text[a:b])
+	if whole == nil {
+		return dst
+	}
+	// Re-run the rule's own regex on the match for its capture groups.
+	seg := text[a : a+whole[1]]
+	loc := r.re.FindStringSubmatchIndex(seg)
+	if loc == nil {
+		return dst
+	}
+	return s.emit(text, r, a, seg, loc, dst)
+}
+
+func (s *Scanner) runRule(text string, ri, a, b int, dst []match.Match) []match.Match {
+	r := &s.rules[ri]
+	seg := text[a:b]
+	for _, whole := range r.re.FindAllStringIndex(seg, 16) {
+		// Capture groups only for actual matches (the common no-match case
+		// stays on the cheaper matcher).
+		ms, me := whole[0], whole[1]
+		loc := r.re.FindStringSubmatchIndex(seg[ms:me])
+		if loc == nil {
+			continue
+		}
+		for k := range loc {
+			if loc[k] >= 0 {
+				loc[k] += ms
+			}
+		}
+		dst = s.emit(text, r, a, seg, loc, dst)
+	}
+	return dst
+}
+
+// emit validates one match (submatch indexes loc into seg = text[a:...]) and
+// appends it.
+func (s *Scanner) emit(text string, r *rule, a int, seg string, loc []int, dst []match.Match) []match.Match {
+	ms, me := loc[0], loc[1]
+	{
+		ss, se := ms, me
+		if len(loc) >= 4 {
+			if r.secretGroup > 0 && 2*r.secretGroup+1 < len(loc) {
+				ss, se = loc[2*r.secretGroup], loc[2*r.secretGroup+1]
+			} else {
+				for g := 1; 2*g+1 < len(loc); g++ {
+					if loc[2*g] >= 0 && loc[2*g+1] > loc[2*g] {
+						ss, se = loc[2*g], loc[2*g+1]
+						break
+					}
+				}
+			}
+		}
+		if ss < 0 || se <= ss {
+			return dst
+		}
+		secret := seg[ss:se]
+		if r.entropy > 0 && shannon(secret) <= r.entropy {
+			return dst
+		}
+		if masked(secret) {
+			return dst
+		}
+		line := lineOf(text, a+ms, a+me)
+		if allowed(s.global, secret, seg[ms:me], line) || allowed(r.allow, secret, seg[ms:me], line) {
+			return dst
+		}
+		det := "gitleaks:" + r.id
+		score := 0.9
+		if r.id == "gcp-service-account" {
+			det, score = "secrets:gcp-service-account", 0.8
+		}
+		if r.id == "generic-credential" {
+			det = "secrets:generic-credential"
+			score = 0.75
+			if !mixedClasses(secret) || dottedIdentifier.MatchString(secret) {
+				return dst
+			}
+		}
+		dst = append(dst, match.Match{Type: "SECRET", Detector: det, Start: a + ss, End: a + se, Score: score})
+	}
+	return dst
+}
+
+func lineOf(text string, s, e int) string {
+	a := strings.LastIndexByte(text[:s], '\n') + 1
+	b := strings.IndexByte(text[e:], '\n')
+	if b < 0 {
+		b = len(text)
+	} else {
+		b += e
+	}
+	return text[a:b]
+}
+
+func allowed(lists []allowlist, secret, m, line string) bool {
+	for _, a := range lists {
+		target := secret
+		switch a.target {
+		case "match":
+			target = m
+		case "line":
+			target = line
+		}
+		sw := false
+		if a.stopAC != nil {
+			a.stopAC.scan(secret, func(int, int) bool { sw = true; return false })
+		}
+		if sw && !a.and {
+			return true // stop words are cheaper than the regexes
+		}
+		re := false
+		for _, x := range a.regexes {
+			if x.MatchString(target) {
+				re = true
+				break
+			}
+		}
+		if a.and {
+			if a.needsPath {
+				continue
+			}
+			checks := 0
+			ok := true
+			if len(a.regexes) > 0 {
+				checks++
+				ok = ok && re
+			}
+			if len(a.stopwords) > 0 {
+				checks++
+				ok = ok && sw
+			}
+			if checks > 0 && ok {
+				return true
+			}
+			continue
+		}
+		if re || sw {
+			return true
+		}
+	}
+	return false
+}
+
+// masked reports placeholders and already-redacted values.
+func masked(v string) bool {
+	lv := strings.ToLower(v)
+	for _, p := range []string{"xxxx", "****", "...", "…", "<redacted", "redacted>", "[redacted", "${", "{{", "%(", "<your", "your_", "your-", "changeme", "placeholder", "example", "dummy", "<secret", "<token", "<password", "<api"} {
+		if strings.Contains(lv, p) {
+			return true
+		}
+	}
+	if strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") || strings.HasPrefix(v, "$") {
+		return true
+	}
+	// One repeated character.
+	same := true
+	for i := 1; i < len(v); i++ {
+		if v[i] != v[0] {
+			same = false
+			break
+		}
+	}
+	return same
+}
+
+func mixedClasses(v string) bool {
+	var lo, up, dg, ot bool
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			lo = true
+		case c >= 'A' && c <= 'Z':
+			up = true
+		case c >= '0' && c <= '9':
+			dg = true
+		default:
+			ot = true
+		}
+	}
+	n := 0
+	for _, b := range []bool{lo, up, dg, ot} {
+		if b {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// shannon is the Shannon entropy in bits per byte, as gitleaks computes it.
+func shannon(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	h := 0.0
+	n := float64(len(s))
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
