@@ -1,0 +1,7 @@
+resource "azurerm_machine_learning_compute_cluster" "c" {
+  name = "c"
+  scale_settings {
+    min_node_count = 2
+    max_node_count = 4
+  }
+}

@@ -1,0 +1,4 @@
+resource "aws_comprehend_entity_recognizer" "e" {
+  name = "e"
+  language_code = "en"
+}

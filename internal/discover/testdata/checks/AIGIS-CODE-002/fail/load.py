@@ -1,0 +1,6 @@
+import torch
+state = torch.load("model.pt")
+other = torch.load(
+    "x.pt",
+    map_location="cpu",
+)

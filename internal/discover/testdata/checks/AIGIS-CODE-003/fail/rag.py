@@ -1,0 +1,2 @@
+from langchain_community.vectorstores import FAISS
+db = FAISS.load_local("idx", emb, allow_dangerous_deserialization=True)

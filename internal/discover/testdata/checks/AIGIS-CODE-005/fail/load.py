@@ -1,0 +1,3 @@
+import pickle
+import sklearn
+model = pickle.load(open("model.pkl", "rb"))

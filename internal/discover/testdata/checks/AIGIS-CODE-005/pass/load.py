@@ -1,0 +1,3 @@
+import sklearn
+import skops.io as sio
+model = sio.load("model.skops")

@@ -1,0 +1,6 @@
+resource "google_vertex_ai_dataset" "x" {
+  name = "x"
+  encryption_spec {
+    kms_key_name = google_kms_crypto_key.k.id
+  }
+}

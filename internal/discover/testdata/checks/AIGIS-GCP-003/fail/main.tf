@@ -1,0 +1,3 @@
+resource "google_vertex_ai_metadata_store" "x" {
+  name = "x"
+}

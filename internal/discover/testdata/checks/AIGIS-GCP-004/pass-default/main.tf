@@ -1,0 +1,3 @@
+resource "google_notebooks_instance" "n" {
+  name = "n"
+}

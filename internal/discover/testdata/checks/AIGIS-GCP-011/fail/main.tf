@@ -1,0 +1,9 @@
+resource "google_workbench_instance" "w" {
+  name = "w"
+  gce_setup {
+    machine_type = "e2-standard-4"
+    boot_disk {
+      disk_encryption = "GMEK"
+    }
+  }
+}

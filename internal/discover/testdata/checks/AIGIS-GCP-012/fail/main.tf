@@ -1,0 +1,4 @@
+resource "google_vertex_ai_endpoint" "e" {
+  name = "e"
+  display_name = "e"
+}

@@ -1,0 +1,3 @@
+resource "google_colab_runtime_template" "x" {
+  name = "x"
+}

@@ -1,0 +1,12 @@
+resource "google_notebooks_runtime" "r" {
+  name = "r"
+  location = "us-central1"
+  virtual_machine {
+    virtual_machine_config {
+      machine_type = "n1-standard-4"
+      encryption_config {
+        kms_key = google_kms_crypto_key.k.id
+      }
+    }
+  }
+}

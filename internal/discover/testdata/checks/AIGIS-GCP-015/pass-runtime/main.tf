@@ -1,0 +1,10 @@
+resource "google_notebooks_runtime" "r" {
+  name = "r"
+  location = "us-central1"
+  virtual_machine {
+    virtual_machine_config {
+      machine_type = "n1-standard-4"
+      internal_ip_only = true
+    }
+  }
+}
