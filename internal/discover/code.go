@@ -106,9 +106,15 @@ func (w *worker) code(rel, lang string, data []byte) {
 	inTorchLoad := 0
 	torchLoadLine := 0
 	var torchLoadText string
-	lines := bytes.Split(data, []byte("\n"))
-	for i, lb := range lines {
-		n := i + 1
+	n := 0
+	for rest := data; len(rest) > 0; {
+		lb := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			lb, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		n++
 		if len(lb) > 16<<10 {
 			lb = lb[:16<<10]
 		}
@@ -485,9 +491,14 @@ func builtQuery(call string) bool {
 }
 
 var (
-	endpointHints = []string{".com", ".ai", ".co", ".xyz", "11434"}
-	modelHints    = []string{"gpt-", "chatgpt", "o1", "o3", "o4", "text-embedding", "dall-e", "whisper-1", "claude-", "gemini-", "llama",
-		"mistral-", "mixtral-", "codestral-", "command-r", "deepseek-", "qwen", "phi-", "grok-"}
+	// endpointHints: every alternative of endpointRe contains one of these
+	// (lower-cased) substrings, so a line without any cannot match.
+	endpointHints = []string{"openai.", "azure.com", "anthropic.", "amazonaws.com", "googleapis.com", "mistral.ai", "cohere.",
+		"groq.com", "together.xyz", "deepseek.com", "perplexity.ai", "openrouter.ai", "huggingface.co", "x.ai", "fireworks.ai", ":11434"}
+	// modelHints: the same for modelNameRe (the o-series only right after a
+	// quote, as the expression requires).
+	modelHints = []string{"gpt-", "chatgpt", "\"o1", "'o1", "`o1", "\"o3", "'o3", "`o3", "\"o4", "'o4", "`o4", "text-embedding", "dall-e",
+		"whisper-1", "claude-", "gemini-", "llama", "mistral-", "mixtral-", "codestral-", "command-r", "deepseek-", "qwen", "phi-", "grok-"}
 	keyHints = []string{"sk-", "aiza", "hf_", "gsk_", "azure"}
 )
 

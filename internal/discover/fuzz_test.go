@@ -2,6 +2,7 @@ package discover
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +71,37 @@ func FuzzCodeScan(f *testing.F) {
 		w.hfCandidate("m/readme.md", "readme.md", data)
 		w.dataset(context.Background(), fileJob{rel: "d.csv", size: int64(len(data))}, data, ".csv")
 		_ = stripJSONC(data)
+	})
+}
+
+// matchSegsRef is the plain recursive matcher, the reference for small
+// inputs in FuzzMatchSegs.
+func matchSegsRef(pat, segs []string) bool {
+	if len(pat) == 0 {
+		return len(segs) == 0
+	}
+	if pat[0] == "**" {
+		for i := 0; i <= len(segs); i++ {
+			if matchSegsRef(pat[1:], segs[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	return len(segs) > 0 && matchSeg(pat[0], segs[0]) && matchSegsRef(pat[1:], segs[1:])
+}
+
+func FuzzMatchSegs(f *testing.F) {
+	f.Add("**/a/**/b", "x/a/y/b")
+	f.Add("a/**", "a")
+	f.Add("**/**/c*", "c/d/cx")
+	f.Fuzz(func(t *testing.T, pat, p string) {
+		ps, ss := strings.Split(pat, "/"), strings.Split(p, "/")
+		if len(ps) > 8 || len(ss) > 8 {
+			return
+		}
+		if got, want := matchSegs(ps, ss), matchSegsRef(ps, ss); got != want {
+			t.Fatalf("matchSegs(%q, %q) = %v, reference %v", ps, ss, got, want)
+		}
 	})
 }

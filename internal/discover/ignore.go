@@ -3,7 +3,9 @@ package discover
 import (
 	"bufio"
 	"bytes"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -13,6 +15,7 @@ import (
 // or in the middle), *, ?, [...] and ** as a whole path segment.
 type ignoreRule struct {
 	base    string // slash path of the .gitignore's directory, "" for root
+	outer   string // for a .gitignore above the scan root: the root's path below its directory
 	segs    []string
 	negate  bool
 	dirOnly bool
@@ -26,7 +29,12 @@ func parseGitignore(base string, data []byte) []ignoreRule {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 4096), 64<<10)
 	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), " \r")
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.HasSuffix(line, "\\ ") {
+			line = strings.TrimRight(line[:len(line)-2], " ") + "\\ " // an escaped trailing space stays
+		} else {
+			line = strings.TrimRight(line, " ")
+		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -48,6 +56,9 @@ func parseGitignore(base string, data []byte) []ignoreRule {
 			continue
 		}
 		r.segs = strings.Split(line, "/")
+		for i, seg := range r.segs {
+			r.segs[i] = gitGlob(seg)
+		}
 		out = append(out, r)
 	}
 	return out
@@ -63,7 +74,9 @@ func ignored(rules []ignoreRule, rel string, isDir bool) bool {
 			continue
 		}
 		p := rel
-		if r.base != "" {
+		if r.outer != "" {
+			p = r.outer + "/" + rel
+		} else if r.base != "" {
 			if !strings.HasPrefix(rel, r.base+"/") {
 				continue
 			}
@@ -82,29 +95,121 @@ func ignored(rules []ignoreRule, rel string, isDir bool) bool {
 	return ign
 }
 
+// matchSegs matches path segments against pattern segments where "**"
+// stands for zero or more segments. Only the last "**" is ever backtracked
+// to (as in classic wildcard matching), so a hostile pattern with many "**"
+// costs O(len(pat)*len(segs)), not an exponential search.
 func matchSegs(pat, segs []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			rest := pat[1:]
-			if len(rest) == 0 {
-				return true
-			}
-			for i := 0; i <= len(segs); i++ {
-				if matchSegs(rest, segs[i:]) {
-					return true
-				}
-			}
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(segs) {
+		switch {
+		case pi < len(pat) && pat[pi] == "**":
+			starP, starS = pi, si
+			pi++
+		case pi < len(pat) && matchSeg(pat[pi], segs[si]):
+			pi++
+			si++
+		case starP >= 0:
+			starS++
+			pi, si = starP+1, starS
+		default:
 			return false
 		}
-		if len(segs) == 0 || !matchSeg(pat[0], segs[0]) {
-			return false
-		}
-		pat, segs = pat[1:], segs[1:]
 	}
-	return len(segs) == 0
+	for pi < len(pat) && pat[pi] == "**" {
+		pi++
+	}
+	return pi == len(pat)
 }
 
 func matchSeg(pat, name string) bool {
 	ok, err := path.Match(pat, name)
 	return err == nil && ok
+}
+
+// gitGlob turns one gitignore pattern segment into path.Match syntax: git
+// negates a bracket expression with [!...] (path.Match wants [^...]).
+func gitGlob(seg string) string {
+	if !strings.Contains(seg, "[!") {
+		return seg
+	}
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case c == '\\' && i+1 < len(seg):
+			b.WriteByte(c)
+			i++
+			b.WriteByte(seg[i])
+			continue
+		case c == '[' && !inClass:
+			inClass = true
+			b.WriteByte(c)
+			if i+1 < len(seg) && seg[i+1] == '!' {
+				b.WriteByte('^')
+				i++
+			}
+			continue
+		case c == ']' && inClass:
+			inClass = false
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// maxGitUp bounds the search for the repository that holds the scan root.
+const maxGitUp = 64
+
+// outerIgnoreRules returns the rules that apply to the scan root from above:
+// when root lies inside a Git work tree, the .gitignore files of the
+// repository root and of every folder between it and the scan root, and the
+// repository's .git/info/exclude. Nothing is read outside the repository.
+func outerIgnoreRules(root string) []ignoreRule {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil
+	}
+	var chain []string // abs, its parent, ... up to the repository root
+	repo := ""
+	for dir, i := abs, 0; i < maxGitUp; i++ {
+		chain = append(chain, dir)
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			repo = dir
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	if repo == "" {
+		return nil
+	}
+	var rules []ignoreRule
+	add := func(dir string, data []byte) {
+		outer, err := filepath.Rel(dir, abs)
+		if err != nil {
+			return
+		}
+		outer = filepath.ToSlash(outer)
+		for _, r := range parseGitignore("", data) {
+			if outer != "." {
+				r.outer = outer
+			}
+			rules = append(rules, r)
+		}
+	}
+	if data, err := readBounded(filepath.Join(repo, ".git", "info", "exclude"), maxGitignore); err == nil {
+		add(repo, data)
+	}
+	for i := len(chain) - 1; i >= 1; i-- { // the scan root's own .gitignore is read by the walker
+		if data, err := readBounded(filepath.Join(chain[i], ".gitignore"), maxGitignore); err == nil {
+			add(chain[i], data)
+		}
+	}
+	return rules
 }

@@ -56,6 +56,14 @@ var hostMCPConfigs = []struct{ rel, client string }{
 	{".lmstudio/mcp.json", "LM Studio"},
 	{".config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json", "Cline"},
 	{"Library/Application Support/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json", "Cline"},
+	{"AppData/Roaming/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json", "Cline"},
+	{".config/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json", "Roo Code"},
+	{"Library/Application Support/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json", "Roo Code"},
+	{"AppData/Roaming/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json", "Roo Code"},
+	{"Library/Application Support/Code - Insiders/User/mcp.json", "VS Code Insiders"},
+	{".config/Code - Insiders/User/mcp.json", "VS Code Insiders"},
+	{"AppData/Roaming/Code - Insiders/User/mcp.json", "VS Code Insiders"},
+	{".junie/mcp/mcp.json", "JetBrains Junie"},
 }
 
 // scanHost reads the user-level MCP client configs under the home directory.

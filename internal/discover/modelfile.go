@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -140,12 +139,12 @@ func sniffONNX(h []byte, lowerName string) bool {
 
 // modelFile hashes the artifact, records it and reports pickle-based formats
 // (and the model scanner's verdict when one is wired).
-func (w *worker) modelFile(ctx context.Context, j fileJob, f *os.File, head []byte, format string) {
+func (w *worker) modelFile(ctx context.Context, j fileJob, f io.Reader, head []byte, format string) {
 	props := map[string]string{"format": format, "size": strconv.FormatInt(j.size, 10)}
 	if j.size <= w.s.opts.MaxHashSize {
 		hsh := sha256.New()
 		hsh.Write(head)
-		if _, err := io.Copy(hsh, f); err != nil {
+		if _, err := io.CopyBuffer(hsh, f, make([]byte, 256<<10)); err != nil {
 			w.c.warn(j.rel, "cannot hash model file: %v", err)
 		} else {
 			props["sha256"] = hex.EncodeToString(hsh.Sum(nil))

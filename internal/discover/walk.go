@@ -63,7 +63,11 @@ func (s *Scanner) walk(ctx context.Context, root, prefix string, jobs chan<- fil
 		real = root
 	}
 	w := &walker{s: s, c: c, jobs: jobs, prefix: prefix, rootReal: real, visited: map[string]bool{}}
-	w.dir(ctx, root, real, "", nil, 0)
+	var rules []ignoreRule
+	if !s.opts.NoGitignore {
+		rules = outerIgnoreRules(root)
+	}
+	w.dir(ctx, root, real, "", rules, 0)
 	return nil
 }
 
@@ -92,7 +96,7 @@ func (w *walker) dir(ctx context.Context, abs, real, rel string, rules []ignoreR
 	if err != nil && err != io.EOF {
 		w.c.warn(w.prefix+rel, "cannot list directory: %v", err)
 	}
-	if !w.s.opts.NoGitignore {
+	if !w.s.opts.NoGitignore && hasEntry(entries, ".gitignore") {
 		if data, err := readBounded(filepath.Join(abs, ".gitignore"), maxGitignore); err == nil {
 			rules = append(rules[:len(rules):len(rules)], parseGitignore(rel, data)...)
 		}
@@ -183,4 +187,15 @@ func readBounded(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
 	}
 	return data, nil
+}
+
+// hasEntry reports whether a directory listing holds name (saves an open
+// per directory that has no .gitignore).
+func hasEntry(entries []os.DirEntry, name string) bool {
+	for _, e := range entries {
+		if e.Name() == name {
+			return true
+		}
+	}
+	return false
 }

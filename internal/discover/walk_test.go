@@ -3,6 +3,7 @@ package discover
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,6 +73,7 @@ func TestWalkHonoursGitignoreAndSkipsDeps(t *testing.T) {
 func TestGitignoreMatching(t *testing.T) {
 	rules := parseGitignore("", []byte("*.pkl\n!keep.pkl\n/top\nlogs/\na/**/z\n"))
 	rules = append(rules, parseGitignore("sub", []byte("local.txt\n"))...)
+	rules = append(rules, parseGitignore("", []byte("x[!0-9].bin\nsp\\ \n"))...)
 	cases := []struct {
 		path string
 		dir  bool
@@ -81,6 +83,7 @@ func TestGitignoreMatching(t *testing.T) {
 		{"top", true, true}, {"x/top", true, false}, {"logs", true, true}, {"logs", false, false},
 		{"a/z", false, true}, {"a/b/c/z", false, true}, {"b/a/z", false, false},
 		{"sub/local.txt", false, true}, {"local.txt", false, false},
+		{"x9.bin", false, false}, {"xa.bin", false, true}, {"sp ", false, true}, {"sp", false, false},
 	}
 	for _, c := range cases {
 		if got := ignored(rules, c.path, c.dir); got != c.want {
@@ -264,5 +267,141 @@ func TestBaselineReportsOnlyNew(t *testing.T) {
 	}
 	if _, err := LoadBaseline(filepath.Join(root, "load.py")); err == nil {
 		t.Fatal("a non-JSON baseline was accepted")
+	}
+}
+
+func TestNestedGitignoreNegationAndClasses(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, ".gitignore", "*.py\n!keep_*.py\n")
+	write(t, root, "keep_a.py", "import anthropic\n")
+	write(t, root, "drop.py", "import torch\n")
+	// a nested .gitignore re-includes what the parent excluded, and
+	// excludes with a negated bracket class
+	write(t, root, "svc/.gitignore", "!app.py\ntmp[!0-9].js\n")
+	write(t, root, "svc/app.py", "import openai\n")
+	write(t, root, "svc/other.py", "import crewai\n")
+	write(t, root, "svc/tmpx.js", "import { Ollama } from 'ollama'\n")
+	write(t, root, "svc/tmp1.js", "import { ChromaClient } from 'chromadb'\nimport Groq from 'groq-sdk'\n")
+	res, err := New(Options{Workers: 2}).Scan(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Anthropic SDK", "OpenAI SDK"} {
+		if assetNamed(res.Assets, KindSDK, name) == nil {
+			t.Errorf("%s (re-included by a negation) not found", name)
+		}
+	}
+	for _, name := range []string{"PyTorch", "CrewAI", "Ollama"} {
+		if a := assetNamed(res.Assets, KindSDK, name); a != nil {
+			t.Errorf("%s found in an ignored file %s", name, a.File)
+		}
+	}
+	found := false
+	for _, a := range res.Assets {
+		found = found || a.File == "svc/tmp1.js"
+	}
+	if !found {
+		t.Errorf("svc/tmp1.js ([!0-9] must not match a digit) was skipped; assets: %+v", res.Assets)
+	}
+}
+
+func TestGitignoreAboveScanRootAndInfoExclude(t *testing.T) {
+	repo := t.TempDir()
+	write(t, repo, ".git/info/exclude", "local.py\n")
+	write(t, repo, ".gitignore", "gen/\n/svc/skip.py\n")
+	write(t, repo, "svc/.gitignore", "")
+	write(t, repo, "svc/app.py", "import openai\n")
+	write(t, repo, "svc/skip.py", "import torch\n")
+	write(t, repo, "svc/local.py", "import crewai\n")
+	write(t, repo, "svc/gen/out.py", "import haystack\n")
+	write(t, repo, "svc/deep/skip.py", "import anthropic\n") // /svc/skip.py is anchored
+	res, err := New(Options{Workers: 2}).Scan(context.Background(), filepath.Join(repo, "svc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"OpenAI SDK", "Anthropic SDK"} {
+		if assetNamed(res.Assets, KindSDK, name) == nil {
+			t.Errorf("%s not found", name)
+		}
+	}
+	for _, name := range []string{"PyTorch", "CrewAI", "Haystack"} {
+		if a := assetNamed(res.Assets, KindSDK, name); a != nil {
+			t.Errorf("%s found in %s, ignored by the repository's rules above the scan root", name, a.File)
+		}
+	}
+	all, err := New(Options{Workers: 2, NoGitignore: true}).Scan(context.Background(), filepath.Join(repo, "svc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if assetNamed(all.Assets, KindSDK, "PyTorch") == nil || assetNamed(all.Assets, KindSDK, "CrewAI") == nil {
+		t.Errorf("--no-gitignore still ignored files")
+	}
+}
+
+// TestHostMCPConfigEveryLocation writes a config at every user-level
+// location --host knows, in that client's format, and expects each server
+// back with its client and location.
+func TestHostMCPConfigEveryLocation(t *testing.T) {
+	home := t.TempDir()
+	want := map[string]string{} // server name -> client
+	clients := map[string]bool{}
+	for i, hc := range hostMCPConfigs {
+		name := fmt.Sprintf("srv%d", i)
+		server := `{"command":"npx","args":["-y","@acme/mcp-server@1.2.3"],"env":{"ACME_TOKEN":"x"}}`
+		var doc string
+		switch {
+		case strings.HasSuffix(hc.rel, "Code/User/settings.json"):
+			doc = `{"editor.fontSize": 12, "mcp": {"servers": {"` + name + `": ` + server + `}}}`
+		case strings.Contains(hc.rel, "zed/"):
+			doc = `// Zed settings (JSON with comments)
+{"context_servers": {"` + name + `": {"command": {"path": "npx", "args": ["-y", "@acme/mcp-server@1.2.3"]}}}}`
+		case hc.rel == ".claude.json":
+			doc = `{"projects": {"/src/x": {"mcpServers": {"` + name + `": ` + server + `}}}}`
+		default:
+			doc = `{"mcpServers": {"` + name + `": ` + server + `}}`
+		}
+		write(t, home, hc.rel, doc)
+		want[name] = hc.client
+		clients[hc.client] = true
+	}
+	for _, c := range []string{"Claude Desktop", "Claude Code", "Cursor", "Windsurf", "VS Code", "Gemini CLI"} {
+		if !clients[c] {
+			t.Errorf("no --host location for %s", c)
+		}
+	}
+	res, err := New(Options{Workers: 1, Host: true, HomeDir: home}).Scan(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, hc := range hostMCPConfigs {
+		name := fmt.Sprintf("srv%d", i)
+		a := assetNamed(res.Assets, KindMCPServer, name)
+		if a == nil {
+			t.Errorf("~/%s (%s): server not found; warnings %+v", hc.rel, hc.client, res.Warnings)
+			continue
+		}
+		if a.Properties["client"] != want[name] || a.File != "~/"+hc.rel || a.Version != "1.2.3" {
+			t.Errorf("~/%s: client %q file %q version %q", hc.rel, a.Properties["client"], a.File, a.Version)
+		}
+	}
+	if len(res.Warnings) != 0 {
+		t.Errorf("warnings: %+v", res.Warnings)
+	}
+}
+
+// TestGitignoreManyDoubleStars: a hostile pattern with many ** segments
+// against a deep path must be answered (the old recursive matcher took
+// exponential time here) and correctly.
+func TestGitignoreManyDoubleStars(t *testing.T) {
+	rules := parseGitignore("", []byte(strings.Repeat("**/a/", 40)+"b\n"))
+	deep := strings.Repeat("a/", 120)
+	if ignored(rules, deep+"c", false) {
+		t.Error("matched a path that does not end in b")
+	}
+	if !ignored(rules, deep+"b", false) {
+		t.Error("did not match 120 a's followed by b")
+	}
+	if ignored(rules, strings.Repeat("a/", 39)+"b", false) {
+		t.Error("matched with too few a's")
 	}
 }

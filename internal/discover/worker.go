@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -37,7 +36,7 @@ var sourceExts = map[string]string{
 }
 
 func (w *worker) process(ctx context.Context, j fileJob) {
-	f, err := os.Open(j.abs)
+	f, err := openScanFile(j.abs)
 	if err != nil {
 		w.c.warn(j.rel, "cannot open: %v", err)
 		return
@@ -83,12 +82,20 @@ func (w *worker) process(ctx context.Context, j fileJob) {
 			}
 			// still scan the first part for signals
 		} else {
-			rest, err := io.ReadAll(io.LimitReader(f, w.s.opts.MaxFileSize-int64(n)))
-			if err != nil {
+			// read the rest into the worker's reusable buffer, sized from
+			// the stat (+1 byte, to notice a file that grew meanwhile)
+			want := int(j.size) + 1
+			if cap(head) < want {
+				grown := make([]byte, n, want+want/4)
+				copy(grown, head)
+				head = grown
+			}
+			m, err := io.ReadFull(f, head[n:want])
+			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 				w.c.warn(j.rel, "cannot read: %v", err)
 				return
 			}
-			data = append(head, rest...)
+			data = head[:n+m]
 		}
 	}
 	w.buf = data[:0] // keep the grown buffer
@@ -149,14 +156,12 @@ func (w *worker) iac(rel, lower, ext string, data []byte) {
 		w.addResources(dir, rs)
 		return
 	case ".json", ".template":
-		if !bytes.Contains(data, []byte(`"resources"`)) && !bytes.Contains(data, []byte(`"Resources"`)) && !bytes.Contains(data, []byte(`"apiVersion"`)) {
+		if !iac.JSONWorthParsing(data) {
 			return
 		}
 		rs, err := iac.ParseJSON(rel, data)
 		if err != nil {
-			if ext == ".template" || bytes.Contains(data, []byte("deploymentTemplate")) || bytes.Contains(data, []byte("AWSTemplateFormatVersion")) {
-				w.c.warn(rel, "%v", err)
-			}
+			w.c.warn(rel, "%v", err) // its top-level keys said ARM, CloudFormation or Kubernetes
 			return
 		}
 		w.addResources(dir, rs)

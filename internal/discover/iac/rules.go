@@ -31,7 +31,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AZ-001", Title: "Azure AI Services account allows public network access", Severity: finding.High,
 			ATLAS: atlasPublic, OWASP: owaspPublic,
-			Equivalents: []string{"CKV_AZURE_134", "AzurePolicy:0725b4dd-7e76-479c-a735-68e7ee23d5ca", "Azure.Cognitive.PublicAccess"},
+			Equivalents: []string{"CKV_AZURE_134", "AzurePolicy:0725b4dd-7e76-479c-a735-68e7ee23d5ca", "Azure.Cognitive.PublicAccess", "Azure.AI.PublicAccess"},
 			Remediation: "Set public_network_access_enabled = false (ARM/Bicep: properties.publicNetworkAccess = 'Disabled') or restrict network_acls to default_action = Deny; use a private endpoint.",
 			targets: []target{
 				{tf, []string{tfCognitive}, anyOf(wantBool("public_network_access_enabled", false, true), wantString("network_acls/default_action", true, "Deny"))},
@@ -42,7 +42,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AZ-002", Title: "Azure AI Services account allows local (API key) authentication", Severity: finding.High,
 			ATLAS: atlasCreds, OWASP: owaspDisc,
-			Equivalents: []string{"CKV_AZURE_236", "AzurePolicy:71ef260a-8f18-47b7-abcb-62d0673d94dc", "Azure.Cognitive.DisableLocalAuth"},
+			Equivalents: []string{"CKV_AZURE_236", "AzurePolicy:71ef260a-8f18-47b7-abcb-62d0673d94dc", "Azure.Cognitive.DisableLocalAuth", "Azure.AI.DisableLocalAuth"},
 			Remediation: "Set local_auth_enabled = false (ARM/Bicep: properties.disableLocalAuth = true) and authenticate callers with Microsoft Entra ID.",
 			targets: []target{
 				{tf, []string{tfCognitive}, wantBool("local_auth_enabled", false, true)},
@@ -91,7 +91,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AZ-006", Title: "Azure AI Services network rules allow all networks", Severity: finding.Medium,
 			ATLAS: atlasPublic, OWASP: owaspPublic,
-			Equivalents: []string{"AzurePolicy:037eea7a-bd0a-46c5-9a66-03aea78705d3", "Azure.Cognitive.PublicAccess"},
+			Equivalents: []string{"AzurePolicy:037eea7a-bd0a-46c5-9a66-03aea78705d3", "Azure.Cognitive.PublicAccess", "Azure.AI.PublicAccess"},
 			Remediation: "Set network_acls.default_action = Deny (ARM/Bicep: properties.networkAcls.defaultAction = 'Deny') and allow only the networks that need it.",
 			targets: []target{
 				{tf, []string{tfCognitive, tfAIServices}, when(func(r *Resource) bool {
@@ -114,7 +114,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AZ-007", Title: "Azure AI Services account has no private endpoint", Severity: finding.Low,
 			ATLAS: atlasPublic, OWASP: owaspPublic,
-			Equivalents: []string{"AzurePolicy:cddd188c-4b82-4c48-a19d-ddf74ee66a01", "Azure.Cognitive.PrivateEndpoints"},
+			Equivalents: []string{"AzurePolicy:cddd188c-4b82-4c48-a19d-ddf74ee66a01", "Azure.Cognitive.PrivateEndpoints", "Azure.AI.PrivateEndpoints"},
 			Remediation: "Add a private endpoint (azurerm_private_endpoint / Microsoft.Network/privateEndpoints) for the account and disable public access.",
 			targets: []target{
 				{tf, []string{tfCognitive, tfAIServices}, privateEndpointCheck("azurerm_private_endpoint")},
