@@ -38,20 +38,57 @@ func BenchmarkDetectCPUTime(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	lat := make([]time.Duration, 0, b.N)
+	var byMode [2][]time.Duration
 	i := 0
 	for b.Loop() {
 		t := texts[names[i%len(names)]]
-		mode := injection.ModeUser
-		if i%2 == 1 {
-			mode = injection.ModeDocument
-		}
+		m := (i / len(names)) % 2 // every input in both modes
+		mode := []injection.Mode{injection.ModeUser, injection.ModeDocument}[m]
 		i++
 		c0 := threadCPU()
 		d.Detect(t, mode)
-		lat = append(lat, threadCPU()-c0)
+		el := threadCPU() - c0
+		lat = append(lat, el)
+		byMode[m] = append(byMode[m], el)
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(injection.Percentile(lat, 0.50).Nanoseconds()), "cpu-p50-ns")
 	b.ReportMetric(float64(injection.Percentile(lat, 0.99).Nanoseconds()), "cpu-p99-ns")
 	b.ReportMetric(float64(lat[len(lat)-1].Nanoseconds()), "cpu-max-ns")
+	reportModes(b, byMode)
+}
+
+func reportModes(b *testing.B, byMode [2][]time.Duration) {
+	for m, name := range []string{"user", "doc"} {
+		l := byMode[m]
+		if len(l) == 0 {
+			continue
+		}
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		b.ReportMetric(float64(injection.Percentile(l, 0.50).Nanoseconds()), "cpu-p50-"+name+"-ns")
+		b.ReportMetric(float64(injection.Percentile(l, 0.99).Nanoseconds()), "cpu-p99-"+name+"-ns")
+	}
+}
+
+// BenchmarkDocument8KBCPUTime alternates user and document mode on the same
+// 8 KB document: the difference is the cost of sentence-level scoring,
+// measured in the same run on on-CPU time.
+func BenchmarkDocument8KBCPUTime(b *testing.B) {
+	d, err := injection.New(injection.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := document8KB()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var byMode [2][]time.Duration
+	i := 0
+	for b.Loop() {
+		m := i % 2
+		i++
+		c0 := threadCPU()
+		d.Detect(text, []injection.Mode{injection.ModeUser, injection.ModeDocument}[m])
+		byMode[m] = append(byMode[m], threadCPU()-c0)
+	}
+	reportModes(b, byMode)
 }

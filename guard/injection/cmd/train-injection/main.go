@@ -37,8 +37,11 @@ func run() error {
 		epochs  = flag.Int("epochs", 4, "training epochs")
 		bits    = flag.Uint("bits", 18, "log2 of hashed feature buckets")
 		seed    = flag.Uint64("seed", 1, "shuffle seed")
+		hard    = flag.Float64("hard-weight", 2, "weight multiplier for hard benign rows")
 		evalOff = flag.Bool("no-eval", false, "skip the held-out evaluation")
 		dump    = flag.String("dump", "", "write the scored test rows as JSONL here (for error analysis)")
+		model   = flag.String("model", "", "evaluate this model file instead of training one (-out is ignored)")
+		synth   = flag.String("synthetic-out", "", "write the synthetic test documents as JSONL here (input for aigis guard eval --data)")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -59,17 +62,23 @@ func run() error {
 		return err
 	}
 	logf("loaded %d rows", len(rows))
-	cfg := trainer.Config{Bits: uint32(*bits), Epochs: *epochs, Seed: *seed, Logf: logf}
-	calib := filter(rows, func(r *trainer.Row) bool { return r.Split == trainer.SplitCalib })
-	m, err := trainer.Train(ctx, rows, func(r *trainer.Row) bool { return r.Split == trainer.SplitTrain }, calib, cfg)
-	if err != nil {
-		return err
+	cfg := trainer.Config{Bits: uint32(*bits), Epochs: *epochs, Seed: *seed, HardWeight: *hard, Logf: logf}
+	var blob []byte
+	if *model != "" {
+		if blob, err = os.ReadFile(*model); err != nil {
+			return fmt.Errorf("read model: %w", err)
+		}
+	} else {
+		calib := filter(rows, func(r *trainer.Row) bool { return r.Split == trainer.SplitCalib })
+		m, err := trainer.Train(ctx, rows, func(r *trainer.Row) bool { return r.Split == trainer.SplitTrain }, calib, cfg)
+		if err != nil {
+			return err
+		}
+		if blob, err = m.MarshalBinary(); err != nil {
+			return err
+		}
 	}
-	blob, err := m.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	if *out != "" {
+	if *out != "" && *model == "" {
 		if err := os.WriteFile(*out, blob, 0o644); err != nil {
 			return fmt.Errorf("write model: %w", err)
 		}
@@ -88,6 +97,19 @@ func run() error {
 		test := filter(rows, func(r *trainer.Row) bool { return r.Split == trainer.SplitTest })
 		if err := evaluate(ctx, w, blob, test, *dump); err != nil {
 			return err
+		}
+		// Synthetic indirect injections: held-out attack prompts embedded
+		// in held-out benign documents (see trainer.SyntheticDocs).
+		docs := trainer.SyntheticDocs(filter(rows, func(r *trainer.Row) bool {
+			return r.Split == trainer.SplitTest && r.Mode == 0 && r.Label == 1
+		}), carriers(rows), "test")
+		if err := evaluateSynthetic(ctx, w, blob, "Synthetic indirect injections (held-out attacks in held-out documents)", docs); err != nil {
+			return err
+		}
+		if *synth != "" {
+			if err := writeJSONL(*synth, docs); err != nil {
+				return err
+			}
 		}
 	}
 	if *loso != "" {
@@ -152,6 +174,47 @@ func evaluate(ctx context.Context, w io.Writer, blob []byte, test []*trainer.Row
 	return nil
 }
 
+// writeJSONL writes rows in the `aigis guard eval` format.
+func writeJSONL(path string, rows []trainer.Row) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	enc := json.NewEncoder(f)
+	for _, r := range rows {
+		if err := enc.Encode(map[string]any{"text": r.Text, "label": r.Label, "mode": "document", "source": r.Source}); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
+// carriers are the held-out benign documents that synthetic injections are
+// embedded into.
+func carriers(rows []trainer.Row) []*trainer.Row {
+	return filter(rows, func(r *trainer.Row) bool {
+		return r.Split == trainer.SplitTest && r.Mode == 1 && r.Label == 0 && r.Repo != "NVIDIA/garak" && r.Repo != "bipia"
+	})
+}
+
+func evaluateSynthetic(ctx context.Context, w io.Writer, blob []byte, title string, docs []trainer.Row) error {
+	d, levels, err := detectors(blob)
+	if err != nil {
+		return err
+	}
+	ptrs := make([]*trainer.Row, len(docs))
+	for i := range docs {
+		ptrs[i] = &docs[i]
+	}
+	sc, err := trainer.ScoreRows(ctx, d, ptrs)
+	if err != nil {
+		return err
+	}
+	trainer.WriteSyntheticReport(w, title, sc, levels)
+	return nil
+}
+
 func runLOSO(ctx context.Context, w io.Writer, rows []trainer.Row, which string, cfg trainer.Config, logf func(string, ...any)) error {
 	var fams []string
 	if which == "attacks" {
@@ -166,6 +229,8 @@ func runLOSO(ctx context.Context, w io.Writer, rows []trainer.Row, which string,
 		fams = strings.Split(which, ",")
 	}
 	fmt.Fprintln(w, "### Leave-one-source-out (train and calibrate without the family, test on all its rows)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Mode `document (synthetic)`: the family's user-mode attacks embedded in held-out benign documents.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| held-out family | mode | rows | attacks | TPR (balanced) | benign | FPR (balanced) | TPR (strict) | FPR (strict) |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
@@ -199,6 +264,24 @@ func runLOSO(ctx context.Context, w io.Writer, rows []trainer.Row, which string,
 			s := trainer.MetricsOf(sc, levels["strict"], keep)
 			fmt.Fprintf(w, "| %s | %s | %d | %d | %.3f | %d | %.3f | %.3f | %.3f |\n", fam, []string{"user", "document"}[mode], b.N(),
 				b.TP+b.FN, b.TPR, b.TN+b.FP, b.FPR, s.TPR, s.FPR)
+		}
+		docs := trainer.SyntheticDocs(filter(rows, func(r *trainer.Row) bool { return r.Repo == fam && r.Mode == 0 && r.Label == 1 }),
+			carriers(rows), "loso")
+		if len(docs) > 0 {
+			ptrs := make([]*trainer.Row, len(docs))
+			for i := range docs {
+				ptrs[i] = &docs[i]
+			}
+			sc, err := trainer.ScoreRows(ctx, d, ptrs)
+			if err != nil {
+				return err
+			}
+			b := trainer.MetricsOf(sc, levels["balanced"], nil)
+			s := trainer.MetricsOf(sc, levels["strict"], nil)
+			if b.TP+b.FN > 0 {
+				fmt.Fprintf(w, "| %s | document (synthetic) | %d | %d | %.3f | %d | %.3f | %.3f | %.3f |\n", fam, b.N(),
+					b.TP+b.FN, b.TPR, b.TN+b.FP, b.FPR, s.TPR, s.FPR)
+			}
 		}
 		if f, ok := w.(*os.File); ok {
 			f.Sync()

@@ -93,6 +93,8 @@ type Scratch struct {
 	toks   []token
 	feats  []uint32
 	blocks []block
+	pos    []block
+	segs   [][2]int
 	child  *Scratch
 }
 
@@ -775,10 +777,61 @@ func WindowFeatures(s *Scratch, ws, we int, dst []uint32) []uint32 {
 	return dst
 }
 
+// Segment bounds for sentence-level scoring in document mode.
+const (
+	// SegmentMinBytes is the shortest segment scored on its own; shorter
+	// sentences are merged with the next one.
+	SegmentMinBytes = 24
+	// SegmentScanBytes bounds the text searched for segments (head).
+	SegmentScanBytes = 32 << 10
+)
+
+// Segments appends the sentence-level segments of lower-cased text: lines
+// and sentences (ending in ". ", "! ", "? " or a newline), merged until at
+// least SegmentMinBytes long and cut at WindowBytes. An injection is usually
+// one or a few sentences inside a benign document; scored alone it is not
+// diluted by the text around it.
+func Segments(low []byte, dst [][2]int) [][2]int {
+	n := min(len(low), SegmentScanBytes)
+	skip := func(i int) int {
+		for i < n && (low[i] == ' ' || low[i] == '\n' || low[i] == '\r' || low[i] == '\t') {
+			i++
+		}
+		return i
+	}
+	st := skip(0)
+	for i := st; i < n; i++ {
+		c := low[i]
+		end, para := -1, false
+		switch {
+		case c == '\n':
+			end = i
+			para = i+1 < n && low[i+1] == '\n' // a blank line ends a paragraph: never merge across it
+		case (c == '.' || c == '!' || c == '?') && (i+1 == n || low[i+1] == ' ' || low[i+1] == '\n'):
+			end = i + 1
+		case i-st >= WindowBytes:
+			end = i
+		}
+		if end < 0 || (end-st < SegmentMinBytes && !para) {
+			continue
+		}
+		if end-st >= 8 {
+			dst = append(dst, [2]int{st, end})
+		}
+		st = skip(end)
+		i = st - 1
+	}
+	if n-st >= 8 {
+		dst = append(dst, [2]int{st, n})
+	}
+	return dst
+}
+
 // bestWindow scores the text in windows of two consecutive WindowStep-byte
 // blocks (the features of each block are computed once) and returns the
-// highest window score.
-func (m *Model) bestWindow(s *Scratch) float64 {
+// highest window score. With segments, sentence-level segments (Segments)
+// are scored too and the highest of all counts.
+func (m *Model) bestWindow(s *Scratch, segments bool) float64 {
 	low := s.low
 	nb := (len(low) + WindowStep - 1) / WindowStep
 	if nb == 0 {
@@ -789,17 +842,30 @@ func (m *Model) bestWindow(s *Scratch) float64 {
 	}
 	bl := s.blocks[:nb]
 	clear(bl)
+	if segments {
+		if cap(s.pos) < len(low) {
+			s.pos = make([]block, len(low))
+		}
+		s.pos = s.pos[:len(low)]
+		clear(s.pos)
+	}
 	mask := uint32(len(m.W) - 1)
 	w := m.W
 	for i := range low {
 		b := &bl[i/WindowStep]
 		h := uint32(hashOffset)
+		var sum, cnt int32
 		for k := 0; k < 5 && i+k < len(low); k++ {
 			h = (h ^ uint32(low[i+k])) * hashPrime
 			if k >= 2 {
-				b.sum += int32(w[mix(h^saltChar^uint32(k))&mask])
-				b.n++
+				sum += int32(w[mix(h^saltChar^uint32(k))&mask])
+				cnt++
 			}
+		}
+		b.sum += sum
+		b.n += cnt
+		if segments {
+			s.pos[i] = block{sum, cnt}
 		}
 	}
 	var prev uint32
@@ -809,13 +875,19 @@ func (m *Model) bestWindow(s *Scratch) float64 {
 		for _, c := range low[t.s:t.e] {
 			h = (h ^ uint32(c)) * hashPrime
 		}
-		b.sum += int32(w[mix(h^saltWord)&mask])
-		b.n++
+		sum, cnt := int32(w[mix(h^saltWord)&mask]), int32(1)
 		if prev != 0 {
-			b.sum += int32(w[mix(prev*31^h^saltBigram)&mask])
-			b.n++
+			sum += int32(w[mix(prev*31^h^saltBigram)&mask])
+			cnt++
 		}
 		prev = h
+		b.sum += sum
+		b.n += cnt
+		if segments {
+			p := &s.pos[t.s]
+			p.sum += sum
+			p.n += cnt
+		}
 	}
 	score := func(sum int32, n int32) float64 {
 		if n == 0 {
@@ -823,12 +895,25 @@ func (m *Model) bestWindow(s *Scratch) float64 {
 		}
 		return float64(sum) * float64(m.Scale) / math.Sqrt(float64(n))
 	}
-	if nb == 1 {
-		return score(bl[0].sum, bl[0].n)
-	}
 	best := math.Inf(-1)
+	if nb == 1 {
+		best = score(bl[0].sum, bl[0].n)
+	}
 	for i := 0; i+1 < nb; i++ {
 		best = math.Max(best, score(bl[i].sum+bl[i+1].sum, bl[i].n+bl[i+1].n))
+	}
+	if segments {
+		s.segs = Segments(low, s.segs[:0])
+		for _, sg := range s.segs {
+			// character n-grams that start in the segment but run past its
+			// end are counted too, as in WindowFeatures.
+			var sum, cnt int32
+			for _, p := range s.pos[sg[0]:sg[1]] {
+				sum += p.sum
+				cnt += p.n
+			}
+			best = math.Max(best, score(sum, cnt))
+		}
 	}
 	return best
 }
@@ -850,7 +935,7 @@ func (e *Engine) Score(a *Analysis, mode int, s *Scratch) {
 	for i, v := range a.Dense {
 		dz += float64(m.Dense[mode][i]) * float64(v)
 	}
-	best := m.bestWindow(s)
+	best := m.bestWindow(s, mode == ModeDocument) * NgramTrust(a)
 	a.NgramZ = best
 	a.Z = best + dz + RulePrior(a, mode)
 	p := m.Platt[mode]
@@ -879,6 +964,16 @@ var rulePriorWeights = [2][NumSignals]float64{
 	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 1.0,
 		sigLeak: 1.0, sigSplit: 1.0, sigManyShot: 0.5, sigInvisible: 1.0, sigSmuggling: 3, sigHomoglyph: 1.5,
 		sigDirective: 1.5},
+}
+
+// NgramTrust scales the n-gram part of the logit: 1 for text written mostly
+// in Latin script, falling linearly to 0 as the share of non-Latin letters
+// goes from one half to all. The development data is almost all Latin
+// script, so n-gram weights over other scripts' bytes are mostly noise
+// (a Chinese override scored a strongly negative n-gram logit); the rule
+// prior, tripled for such text, carries the decision instead.
+func NgramTrust(a *Analysis) float64 {
+	return math.Min(1, 2*(1-float64(a.Dense[15])))
 }
 
 // RulePrior is the fixed signal part of the logit. Where most letters are

@@ -66,13 +66,16 @@ var lexicon = []lexEntry{
 	{sigLeak, "repeat|recite|print|reveal|spell ~3 instructions|prompt|priorinstructions|rules ~2 given|back|above|verbatim|word"},
 	{sigLeak, "begins|starts|starting ~2 with ~1 you ~1 are"},
 	// ---- text that addresses the model reading it (indirect injection) ----
-	{sigDirective, "in|into|to|within|throughout ~1 your ~1 response|responses|reply|replies|answer|answers|summary|output|outputs|completion"},
+	{sigDirective, "in|into|to|within|throughout ~1 your ~1 response|responses|reply|replies|answer|answers|summary|output|outputs|completion|solution|translation|explanation"},
 	{sigDirective, "when|while|before|after ~2 you ~1 summarize|summarise|summarizing|respond|reply|answer|process|read|translate|generate|write"},
 	{sigDirective, "if ~1 you ~1 are ~2 ai|assistant|llm|chatbot|model|gpt|claude|copilot|bot|agent"},
 	{sigDirective, "ai|llm|language|automated|assistant ~1 assistant|assistants|model|models|agent|agents|systems|screening ~2 reading|processing|summarizing|parsing|evaluating|reviewing|must|should|note"},
 	{sigDirective, "note|attention|message|instructions|instruction ~1 to|for ~1 the ~1 ai|assistant|llm|model|agent|bot"},
 	{sigDirective, "dear|hey|hi|hello ~1 ai|assistant|llm|chatbot|model|agent|bot|chatgpt|gpt|claude"},
 	{sigDirective, "modify|change|append|add|begin|start|end|include|insert|replace|translate|encode ~3 your ~1 response|reply|answer|output|summary"},
+	// hiding the action from the user, or steering what the user is told.
+	{sigDirective, "not|never|without ~2 tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|warn|warning ~2 the ~1 user|users|human"},
+	{sigDirective, "tell|inform|convince|persuade|urge|instruct ~2 the ~1 user|users|reader ~2 to|that"},
 	// ---- payload splitting ----
 	{sigSplit, "concatenate|combine|join|merge|append ~4 strings|string|variables|parts|pieces|letters|words|tokens|characters|a|b|x|y|z"},
 	{sigSplit, "smartgpt|predict_mask"},

@@ -58,6 +58,7 @@ type example struct {
 	label  int
 	mode   int
 	weight float64
+	span   string // injected span when known
 }
 
 // Train fits a model on the rows for which use returns true, calibrates it on
@@ -129,16 +130,11 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 				continue
 			}
 			atk := pool[(h/3)%uint64(len(pool))]
-			at := int((h >> 20) % uint64(len(r.Text)))
-			for at < len(r.Text) && r.Text[at] != '\n' && r.Text[at] != '.' {
-				at++
-			}
-			if at < len(r.Text) {
-				at++
-			}
-			text := r.Text[:at] + "\n" + atk.Text + "\n" + r.Text[at:]
-			synth := &Row{Text: text, Label: 1, Mode: 1, Source: "synthetic", Repo: r.Repo, Span: atk.Text}
-			exs = append(exs, example{row: synth, text: text, label: 1, mode: 1})
+			// plain or as an HTML comment (the other carrier styles of
+			// SyntheticDocs are left for evaluation).
+			text := Embed(r.Text, atk.Text, int(h>>40)%2, h>>20)
+			synth := &Row{Text: text, Label: 1, Mode: 1, Source: "synthetic", Repo: r.Repo, Span: strings.TrimSpace(atk.Text)}
+			exs = append(exs, example{row: synth, text: text, label: 1, mode: 1, span: synth.Span})
 			modeCount[1][1]++
 		}
 		cfg.Logf("added synthetic indirect injections; document attacks now %v", modeCount[1][1])
@@ -175,7 +171,7 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 		order[i] = i
 	}
 	var feats []uint32
-	var wins [][2]int
+	var wins, segs [][2]int
 	const l2 = 1e-4
 	for ep := 0; ep < cfg.Epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
@@ -191,18 +187,22 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 				text = ex.text
 			}
 			a := eng.Analyze(text, ex.mode, s)
+			if ex.span == "" && ex.label == 1 {
+				ex.span = r.Span
+			}
 			if ex.label == 1 {
 				wins = trainWindows(s.Low(), r, wins[:0])
 			} else {
 				wins = trainWindows(s.Low(), &Row{Label: 0}, wins[:0])
 			}
 			prior := engine.RulePrior(&a, ex.mode)
+			trust := engine.NgramTrust(&a)
 			y := float64(ex.label)
-			for _, win := range wins {
-				feats = engine.WindowFeatures(s, win[0], win[1], feats[:0])
+			update := func(ws, we int, frac float64) {
+				feats = engine.WindowFeatures(s, ws, we, feats[:0])
 				inv := 0.0
 				if len(feats) > 0 {
-					inv = 1 / math.Sqrt(float64(len(feats)))
+					inv = trust / math.Sqrt(float64(len(feats)))
 				}
 				var z float64
 				for _, f := range feats {
@@ -215,11 +215,11 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 				z += prior
 				p := 1 / (1 + math.Exp(-z))
 				if y == 1 {
-					loss -= ex.weight * math.Log(math.Max(p, 1e-12))
+					loss -= frac * ex.weight * math.Log(math.Max(p, 1e-12))
 				} else {
-					loss -= ex.weight * math.Log(math.Max(1-p, 1e-12))
+					loss -= frac * ex.weight * math.Log(math.Max(1-p, 1e-12))
 				}
-				g := (p - y) * ex.weight / float64(len(wins))
+				g := (p - y) * ex.weight * frac
 				gf := float32(g * inv)
 				for _, f := range feats {
 					b := f & mask
@@ -230,6 +230,47 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 					gi := g*float64(v) + l2*dw[ex.mode][i]
 					dg2[ex.mode][i] += gi * gi
 					dw[ex.mode][i] -= cfg.LR * gi / (math.Sqrt(dg2[ex.mode][i]) + 1e-6)
+				}
+			}
+			for _, win := range wins {
+				update(win[0], win[1], 1/float64(len(wins)))
+			}
+			// Document mode also scores sentence-level segments and keeps the
+			// highest (engine.Segments): train the highest-scoring segment
+			// under the current weights (multiple-instance learning with max
+			// pooling), within the injected span when it is known.
+			if ex.mode == engine.ModeDocument {
+				segs = engine.Segments(s.Low(), segs[:0])
+				lo, hi := 0, len(s.Low())
+				if ex.label == 1 && ex.span != "" {
+					probe := strings.ToLower(strings.TrimSpace(ex.span))
+					if len(probe) > 48 {
+						probe = probe[:48]
+					}
+					if i := strings.Index(string(s.Low()), probe); probe != "" && i >= 0 {
+						lo, hi = i, i+len(strings.TrimSpace(ex.span))
+					}
+				}
+				best, bz := -1, math.Inf(-1)
+				for k, sg := range segs {
+					if sg[1] <= lo || sg[0] >= hi {
+						continue
+					}
+					feats = engine.WindowFeatures(s, sg[0], sg[1], feats[:0])
+					if len(feats) == 0 {
+						continue
+					}
+					var z float64
+					for _, f := range feats {
+						z += float64(w[f&mask])
+					}
+					z /= math.Sqrt(float64(len(feats)))
+					if z > bz {
+						best, bz = k, z
+					}
+				}
+				if best >= 0 && (len(wins) > 1 || segs[best] != wins[0]) {
+					update(segs[best][0], segs[best][1], 1)
 				}
 			}
 		}
