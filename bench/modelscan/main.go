@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ import (
 func main() {
 	sizeFlag := flag.String("size", "2GiB", "size of each generated checkpoint (e.g. 512MiB, 2GiB)")
 	dir := flag.String("dir", os.TempDir(), "folder for the generated files (removed afterwards)")
-	runs := flag.Int("runs", 3, "scans per configuration (the best is reported)")
+	runs := flag.Int("runs", 3, "runs per configuration (best and median are reported)")
 	flag.Parse()
 	size, err := parseSize(*sizeFlag)
 	if err != nil {
@@ -77,57 +78,65 @@ func run(size int64, dir string, runs int) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "generated 2 x %d MiB in %v\n", size>>20, time.Since(t0).Round(time.Millisecond))
-	fmt.Printf("Machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s\n\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Printf("Machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s; load average at start: %s\n\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadAvg())
+	fmt.Printf("Each cell: best / median of %d runs; the configurations of a file are interleaved (A/B/C/D, A/B/C/D, ...) so that load changes hit all of them alike.\n\n", runs)
 	fmt.Println("| file | size | scan (no hash) | scan + SHA-256 | Go SHA-256 alone | sha256sum | verdict |")
 	fmt.Println("|---|---|---|---|---|---|---|")
+	_, haveSum := exec.LookPath("sha256sum")
 	for _, p := range []string{st, pt} {
 		fi, err := os.Stat(p)
 		if err != nil {
 			return err
 		}
-		noHash, verdict, err := best(runs, func() (string, error) { return scanOnce(p, false) })
-		if err != nil {
-			return err
+		verdict := ""
+		configs := []func() error{
+			func() (err error) { verdict, err = scanOnce(p, false); return err },
+			func() error { _, err := scanOnce(p, true); return err },
+			func() error { return hashFile(p) },
+			func() error { return exec.Command("sha256sum", p).Run() },
 		}
-		withHash, _, err := best(runs, func() (string, error) { return scanOnce(p, true) })
-		if err != nil {
-			return err
+		if haveSum != nil {
+			configs = configs[:3]
 		}
-		hashOnly, _, err := best(runs, func() (string, error) { return "", hashFile(p) })
-		if err != nil {
-			return err
-		}
-		sum := "n/a"
-		if _, err := exec.LookPath("sha256sum"); err == nil {
-			d, _, err := best(runs, func() (string, error) { return "", exec.Command("sha256sum", p).Run() })
-			if err != nil {
-				return err
+		times := make([][]time.Duration, len(configs))
+		for i := 0; i < runs; i++ {
+			for k, f := range configs {
+				t := time.Now()
+				if err := f(); err != nil {
+					return err
+				}
+				times[k] = append(times[k], time.Since(t))
 			}
-			sum = fmt.Sprintf("%v (%.2f GB/s)", d.Round(time.Millisecond), float64(fi.Size())/1e9/d.Seconds())
 		}
 		gb := float64(fi.Size()) / 1e9
-		fmt.Printf("| %s | %.2f GB | %v (%.0f GB/s) | %v (%.2f GB/s) | %v (%.2f GB/s) | %s | %s |\n", filepath.Base(p), gb,
-			noHash.Round(time.Microsecond), gb/noHash.Seconds(), withHash.Round(time.Millisecond), gb/withHash.Seconds(),
-			hashOnly.Round(time.Millisecond), gb/hashOnly.Seconds(), sum, verdict)
+		cell := func(k int) string {
+			if k >= len(times) {
+				return "n/a"
+			}
+			d := slices.Clone(times[k])
+			slices.Sort(d)
+			b, m := d[0], d[len(d)/2]
+			if b < time.Millisecond {
+				return fmt.Sprintf("%v / %v (%.0f GB/s)", b.Round(time.Microsecond), m.Round(time.Microsecond), gb/b.Seconds())
+			}
+			return fmt.Sprintf("%v / %v (%.2f GB/s)", b.Round(time.Millisecond), m.Round(time.Millisecond), gb/b.Seconds())
+		}
+		fmt.Printf("| %s | %.2f GB | %s | %s | %s | %s | %s |\n", filepath.Base(p), gb, cell(0), cell(1), cell(2), cell(3), verdict)
 	}
+	fmt.Printf("\nLoad average at the end: %s\n", loadAvg())
 	return nil
 }
 
-func best(runs int, f func() (string, error)) (time.Duration, string, error) {
-	var b time.Duration
-	var out string
-	for i := 0; i < runs; i++ {
-		t := time.Now()
-		v, err := f()
-		d := time.Since(t)
-		if err != nil {
-			return 0, "", err
-		}
-		if i == 0 || d < b {
-			b, out = d, v
-		}
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
 	}
-	return b, out, nil
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "n/a"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func scanOnce(p string, hash bool) (string, error) {

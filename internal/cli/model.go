@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,13 +31,15 @@ func newModelScanCmd() *cobra.Command {
 		format, failOn, allowFile string
 		allow                     []string
 		hash                      bool
+		fileTimeout               time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "scan PATH...",
 		Short: "Scan model files, folders and archives for code execution and tampering",
 		Long: `Scan model artifacts (pickle, PyTorch, joblib, NumPy, Keras, TensorFlow SavedModel,
-TFLite, ONNX, safetensors, GGUF, tokenizer chat templates, zip/tar/gzip archives) without
-loading or executing them. Formats are recognised by content.
+TFLite, ONNX, safetensors, GGUF, tokenizer chat templates; zip/tar/gzip/7z archives and
+bzip2/zlib/xz/lzma/lz4 streams) without loading or executing them. Formats are
+recognised by content.
 
 Verdicts: clean, suspicious, malicious, error (could not be analysed; never clean).
 Exit codes: 0 nothing at or above --fail-on; 2 a verdict at or above --fail-on;
@@ -59,7 +62,10 @@ Exit codes: 0 nothing at or above --fail-on; 2 a verdict at or above --fail-on;
 				}
 				allow = append(allow, extra...)
 			}
-			s := modelscan.New(modelscan.Options{Allow: allow, Hash: hash})
+			if fileTimeout < 0 {
+				return &ExitError{Code: 1, Err: fmt.Errorf("--file-timeout %v: want a positive duration", fileTimeout)}
+			}
+			s := modelscan.New(modelscan.Options{Allow: allow, Hash: hash, MaxFileTime: fileTimeout})
 			var results []modelscan.FileResult
 			var ioErrs []error
 			for _, p := range args {
@@ -113,6 +119,7 @@ Exit codes: 0 nothing at or above --fail-on; 2 a verdict at or above --fail-on;
 	f.StringSliceVar(&allow, "allow", nil, "extra allowlisted pickle global (module.name or module.*); repeatable")
 	f.StringVar(&allowFile, "allowlist", "", "YAML file with extra allowlisted globals (allow: [module.name, ...])")
 	f.BoolVar(&hash, "hash", true, "compute the SHA-256 of every file (a full read; --hash=false scans faster)")
+	f.DurationVar(&fileTimeout, "file-timeout", 10*time.Minute, "time limit for analysing one file, archive members included (hashing not counted); over it the verdict is error")
 	return cmd
 }
 

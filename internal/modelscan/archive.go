@@ -17,6 +17,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/aigis-dev/aigis/internal/modelscan/lzma"
 )
 
 var (
@@ -129,6 +131,7 @@ func (s *Scanner) scanZip(ctx context.Context, res *FileResult, r io.ReaderAt, s
 		res.fail(fmt.Errorf("zip: %w", err))
 		return
 	}
+	s.registerZipMethods(zr)
 	res.Format = zipKind(zr.File)
 	if !bytes.HasPrefix(head, zipLocalSig) && !bytes.HasPrefix(head, zipEndSig) {
 		res.add("zip.prepended-data", "high", "data precedes the zip archive (polyglot file: loaders that read the start see another format)", 0)
@@ -241,7 +244,7 @@ func (s *Scanner) zipMember(ctx context.Context, res *FileResult, f *zip.File, r
 			}
 		}
 		return s.scanWith(ctx, name, sr, n, sub)
-	case zip.Deflate:
+	case zip.Deflate, zipBzip2, zipLZMA:
 		if f.CompressedSize64 > 0 && f.UncompressedSize64 > 1<<20 && f.UncompressedSize64/f.CompressedSize64 > uint64(s.opts.MaxRatio) {
 			res.add("archive.compression-ratio", "high", fmt.Sprintf("member %q declares a compression ratio of %d (limit %d): possible compression bomb; not expanded", printableName(f.Name), f.UncompressedSize64/f.CompressedSize64, s.opts.MaxRatio), off)
 			return errorResult(name, errors.New("compression ratio over the limit: not expanded"))
@@ -250,14 +253,14 @@ func (s *Scanner) zipMember(ctx context.Context, res *FileResult, f *zip.File, r
 		if f.UncompressedSize64 > uint64(limit) {
 			return errorResult(name, fmt.Errorf("member expands to %d bytes, over the %d-byte analysis limit: extract and scan it", f.UncompressedSize64, limit))
 		}
-		fr := flate.NewReader(io.NewSectionReader(r, off, int64(f.CompressedSize64)))
+		fr := s.zipDecompressor(f)(io.NewSectionReader(r, off, int64(f.CompressedSize64)))
 		defer fr.Close()
 		b, err := io.ReadAll(io.LimitReader(fr, limit+1))
 		if err != nil && len(b) == 0 {
 			if f.Flags&0x1 != 0 {
 				return errorResult(name, errors.New("encrypted member: cannot be analysed"))
 			}
-			return errorResult(name, fmt.Errorf("inflate: %w", err))
+			return errorResult(name, fmt.Errorf("zip method %d: %w", f.Method, err))
 		}
 		if int64(len(b)) > limit {
 			res.add("archive.bomb", "high", fmt.Sprintf("member %q expands beyond %d bytes", printableName(f.Name), limit), off)
@@ -495,3 +498,64 @@ func (s *Scanner) torchScriptCode(res *FileResult, f *zip.File) {
 		res.add("torchscript.code", h.severity, fmt.Sprintf("%s: %s (%s)", printableName(f.Name), h.what, h.match), -1)
 	}
 }
+
+// Zip methods Python's zipfile also reads (numpy .npz, Keras .keras and
+// joblib archives are opened with zipfile): bzip2 and LZMA.
+const (
+	zipBzip2 = 12
+	zipLZMA  = 14
+)
+
+// zipDecompressor returns the decompressor for a member's method.
+func (s *Scanner) zipDecompressor(f *zip.File) func(io.Reader) io.ReadCloser {
+	switch f.Method {
+	case zipBzip2:
+		return func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) }
+	case zipLZMA:
+		limit, size := s.opts.MaxMemberBytes, int64(-1)
+		if f.Flags&0x2 == 0 { // no end marker: the recorded size ends the data
+			size = int64(min(f.UncompressedSize64, uint64(limit)+1))
+		}
+		return func(r io.Reader) io.ReadCloser { return zipLZMAReader(r, limit, size) }
+	}
+	return flate.NewReader
+}
+
+// registerZipMethods lets zip.File.Open read bzip2 and LZMA members.
+func (s *Scanner) registerZipMethods(zr *zip.Reader) {
+	zr.RegisterDecompressor(zipBzip2, func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) })
+	limit := s.opts.MaxMemberBytes
+	zr.RegisterDecompressor(zipLZMA, func(r io.Reader) io.ReadCloser { return zipLZMAReader(r, limit, -1) })
+}
+
+// zipLZMAReader decodes a zip LZMA member (APPNOTE 5.8.8: 2-byte version,
+// 2-byte properties size, properties, then raw LZMA with or without an end
+// marker) into memory within limit.
+func zipLZMAReader(r io.Reader, limit, size int64) io.ReadCloser {
+	src, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return io.NopCloser(iotest{err})
+	}
+	if int64(len(src)) > limit {
+		return io.NopCloser(iotest{lzma.ErrLimit})
+	}
+	if len(src) < 4 {
+		return io.NopCloser(iotest{lzma.ErrTruncated})
+	}
+	psz := int(src[2]) | int(src[3])<<8
+	if psz < 5 || 4+psz > len(src) {
+		return io.NopCloser(iotest{errors.New("zip lzma: bad properties")})
+	}
+	p := src[4 : 4+psz]
+	dict := uint32(p[1]) | uint32(p[2])<<8 | uint32(p[3])<<16 | uint32(p[4])<<24
+	out, err := lzma.DecodeLZMA(context.Background(), src[4+psz:], p[0], dict, size, limit)
+	if err != nil && len(out) == 0 {
+		return io.NopCloser(iotest{err})
+	}
+	return io.NopCloser(bytes.NewReader(out))
+}
+
+// iotest is a reader that fails with err.
+type iotest struct{ err error }
+
+func (e iotest) Read([]byte) (int, error) { return 0, e.err }

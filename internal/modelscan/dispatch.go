@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/aigis-dev/aigis/internal/modelscan/lz4"
+	"github.com/aigis-dev/aigis/internal/modelscan/lzma"
 	"github.com/aigis-dev/aigis/internal/modelscan/pickle"
 )
 
@@ -20,7 +22,7 @@ var modelExtensions = map[string]bool{
 	".dill": true, ".sav": true, ".model": true, ".mar": true, ".h5": true, ".hdf5": true, ".keras": true,
 	".onnx": true, ".pb": true, ".tflite": true, ".gguf": true, ".safetensors": true, ".npy": true,
 	".npz": true, ".pt2": true, ".nemo": true, ".zip": true, ".tar": true, ".tgz": true, ".gz": true,
-	".7z": true, ".lite": true, ".ggml": true, ".llamafile": true, ".msgpack": true, ".data": true,
+	".7z": true, ".xz": true, ".lzma": true, ".lz4": true, ".lite": true, ".ggml": true, ".llamafile": true, ".msgpack": true, ".data": true,
 }
 
 const headSize = 4096
@@ -76,16 +78,21 @@ func (s *Scanner) scanWith(ctx context.Context, name string, r io.ReaderAt, size
 		s.scanGzip(ctx, &res, r, size, sc)
 	case isTar(head):
 		s.scanTar(ctx, &res, r, size, sc, false)
-	case bytes.HasPrefix(head, []byte("7z\xbc\xaf\x27\x1c")):
-		res.Format = "7z"
-		res.fail(errors.New("7z archives are not supported: extract the archive and scan its contents"))
+	case bytes.HasPrefix(head, lzma.SevenZipMagic):
+		s.scan7z(ctx, &res, r, size, sc)
+	case bytes.HasPrefix(head, lzma.XZMagic):
+		s.scanXZ(ctx, &res, r, size, sc, "xz")
+	case lzma.IsAloneHeader(head):
+		s.scanXZ(ctx, &res, r, size, sc, "lzma")
 	case bytes.HasPrefix(head, []byte("BZh")) && len(head) > 3 && head[3] >= '1' && head[3] <= '9':
 		s.scanStream(ctx, &res, r, size, sc, "bzip2")
 	case isZlib(head):
 		s.scanStream(ctx, &res, r, size, sc, "zlib")
-	case bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")) || bytes.HasPrefix(head, []byte("\x28\xb5\x2f\xfd")) || bytes.HasPrefix(head, []byte("\x04\x22\x4d\x18")):
+	case bytes.HasPrefix(head, lz4.Magic):
+		s.scanXZ(ctx, &res, r, size, sc, "lz4")
+	case bytes.HasPrefix(head, []byte("\x28\xb5\x2f\xfd")):
 		res.Format = "compressed"
-		res.fail(errors.New("xz/zstd/lz4 compression is not supported: decompress and scan the result"))
+		res.fail(errors.New("zstd compression is not supported: decompress and scan the result"))
 	case bytes.HasPrefix(head, []byte("GGUF")):
 		s.scanGGUF(ctx, &res, r, size)
 	case bytes.HasPrefix(head, []byte("\x93NUMPY")):

@@ -278,7 +278,7 @@ func TestFormats(t *testing.T) {
 		{"zlib stream (joblib compress)", "m.joblib", zlibOf(pickleOf("os", "system")), "zlib", VerdictMalicious, "os.system"},
 		{"bzip2 stream", "m.pkl.bz2", bz2Pickle, "bzip2", VerdictMalicious, "os.system"},
 		{"torchscript code loads a library", "m.pt", zipFile(t, zipEntry{name: "m/data.pkl", data: benignPickle}, zipEntry{name: "m/code/__torch__.py", data: []byte("def forward(self):\n  torch.ops.load_library('/tmp/x.so')\n")}), "torchscript", VerdictMalicious, "torchscript.code"},
-		{"7z unsupported", "a.7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04"), "7z", VerdictError, ""},
+		{"7z truncated signature header", "a.7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04"), "7z", VerdictError, ""},
 		{"empty .pt", "a.pt", nil, "empty", VerdictError, ""},
 	}
 	for _, c := range cases {

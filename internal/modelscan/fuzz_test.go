@@ -3,8 +3,11 @@ package modelscan
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/aigis-dev/aigis/internal/modelscan/lzma/lzmatest"
 )
 
 // Every parser is fuzzed for panics, hangs and unbounded work; results on
@@ -39,10 +42,30 @@ func FuzzScanReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string, data []byte) { fuzzScan(t, name, data) })
 }
 
+// Fuzz7z covers the 7z container, LZMA/LZMA2/BCJ and the .xz/.lzma/LZ4
+// streams through the scanner (lzma.FuzzDecode and lz4.FuzzDecode cover
+// the decoders alone).
+func Fuzz7z(f *testing.F) {
+	f.Add(lzmatest.SevenZip([]lzmatest.File{{Name: "a/data.pkl", Data: pickleOf("os", "system")}, {Name: "a", Dir: true}, {Name: "l", Data: []byte("../x"), Mode: 0o120777}}, lzmatest.Options{Coder: "lzma2", BCJ: true, EncodedHeader: true}))
+	f.Add(lzmatest.SevenZip([]lzmatest.File{{Name: "a/data.pkl", Data: benignPickle}, {Name: "b", Data: benignPickle}}, lzmatest.Options{Solid: true}))
+	for _, n := range []string{"os_system.joblib.xz", "os_system.joblib.lzma", "lzma_members.zip"} {
+		if b, err := os.ReadFile("testdata/" + n); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add(lz4Stored(pickleOf("os", "system")))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzScan(t, "f.7z", data) })
+}
+
 func FuzzZip(f *testing.F) {
 	f.Add(zipFile(f, zipEntry{name: "a/data.pkl", data: benignPickle}, zipEntry{name: "a/data/0", data: []byte("x")}))
 	f.Add(zipFile(f, zipEntry{name: "config.json", data: kerasConfig()}, zipEntry{name: "metadata.json", data: []byte("{}")}))
 	f.Add(zipFile(f, zipEntry{name: "x.npy", data: npyFile("<f4", "(1,)", make([]byte, 4)), method: 8}))
+	for _, n := range []string{"lzma_members.zip", "bzip2_member.zip", "keras_lzma_config.keras"} {
+		if b, err := os.ReadFile("testdata/" + n); err == nil {
+			f.Add(b) // zip methods 14 (LZMA) and 12 (bzip2)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzScan(t, "f.zip", data) })
 }
 

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -92,6 +93,10 @@ type Options struct {
 	MaxMembers int
 	// MaxPickleBytes bounds one pickle stream read into memory (default 1 GiB).
 	MaxPickleBytes int64
+	// MaxFileTime bounds the analysis of one top-level file, archive members
+	// and decompression included (default 10 minutes; hashing is not
+	// counted). A file that runs over gets verdict error.
+	MaxFileTime time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -112,6 +117,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxPickleBytes <= 0 {
 		o.MaxPickleBytes = 1 << 30
+	}
+	if o.MaxFileTime <= 0 {
+		o.MaxFileTime = 10 * time.Minute
 	}
 	return o
 }
@@ -247,7 +255,13 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) FileResult {
 // for reporting and as a weak hint (content decides the format).
 func (s *Scanner) ScanReader(ctx context.Context, name string, r io.ReaderAt, size int64) FileResult {
 	budget := &expandBudget{left: s.opts.MaxTotalExpanded}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.MaxFileTime)
+	defer cancel()
 	res := s.scan(ctx, name, r, size, 0, budget)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && res.Error == "" {
+		res.fail(fmt.Errorf("analysis ran past the %v per-file time limit", s.opts.MaxFileTime))
+		res.finish()
+	}
 	return res
 }
 

@@ -73,6 +73,10 @@ var defaultAllow = []string{
 	"torch.per_tensor_affine", "torch.per_channel_affine", "torch.per_tensor_symmetric", "torch.per_channel_symmetric",
 	"torch.serialization._get_layout",
 	"torch.nn.modules.*",
+	// TorchScript data.pkl/constants.pkl (written by the C++ pickler): typed
+	// list rebuilders that return their argument.
+	"torch.jit._pickle.build_intlist", "torch.jit._pickle.build_tensorlist", "torch.jit._pickle.build_doublelist",
+	"torch.jit._pickle.build_boollist", "torch.jit._pickle.restore_type_tag",
 	// Python containers and plain values.
 	"collections.OrderedDict", "collections.defaultdict", "collections.Counter", "collections.deque",
 	"builtins.set", "builtins.frozenset", "builtins.dict", "builtins.list", "builtins.tuple",
@@ -115,7 +119,8 @@ var dangerousModules = []string{
 	"torch._dynamo", "torch._inductor", "torch.fx", "torch.utils._config_module", "torch.utils.data.datapipes",
 	"torch.utils.cpp_extension", "torch.distributed.rpc", "torch.distributed.launch", "torch.distributed.run", "torch._export", "torch.export", "torch.onnx", "torch.testing",
 	"torch.compiler", "torch._C._jit", "torch.ops",
-	"numpy.f2py", "numpy.testing", "numpy.distutils", "numpy.ctypeslib", "numpy.lib.npyio", "numpy.lib.utils",
+	"numpy.f2py", "numpy.testing", "numpy.distutils", "numpy.ctypeslib", "numpy.lib.npyio", "numpy.lib._npyio_impl", "numpy.lib.utils",
+	"numpy.lib.format.read_array", "numpy.lib.format.open_memmap", "numpy.lib._format_impl.read_array", "numpy.lib._format_impl.open_memmap",
 	"numpy.load", "numpy.loadtxt", "numpy.fromfile", "numpy.save", "numpy.savetxt", "numpy.tofile",
 	"tensorflow.io", "tensorflow.python.ops.script_ops", "keras.utils.get_file", "transformers.dynamic_module_utils",
 	"IPython", "ipykernel", "fickling", "builtins.eval", "pandas.io", "pandas.read_pickle", "scipy.io", "xml",
