@@ -56,6 +56,7 @@ type GuardSummary struct {
 	Boundary         string         `json:"boundary,omitempty"`   // data-boundary routing, e.g. "rerouted:eu-only"
 	BlockedAt        string         `json:"blocked_at,omitempty"` // "request" or "response" when blocked
 	Redactions       int            `json:"redactions,omitempty"`
+	Canary           bool           `json:"canary,omitempty"` // a canary token was inserted into the system prompt
 }
 
 // QuotaInfo is what the limiter did for the request.

@@ -88,7 +88,7 @@ The gateway stops gracefully on SIGINT or SIGTERM, draining open streams.`,
 				fmt.Fprintf(out, "demo API key: %s\n", d.Key)
 				fmt.Fprintf(out, "try:\n  curl -s http://%s/v1/chat/completions -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n", addr.String(), d.Key)
 			}
-			return gateway.Run(ctx, cfg, st, gateway.RunOptions{Logger: log, NewGuard: guardengine.NewFactory(), OnListen: onListen})
+			return gateway.Run(ctx, cfg, st, gateway.RunOptions{Logger: log, NewGuard: guardengine.NewFactory(), NewOutputChecks: guardengine.NewOutputChecks, OnListen: onListen})
 		},
 	}
 	cmd.Flags().StringVar(&cfgFile, "config", "", "configuration file (YAML)")

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -91,6 +92,9 @@ type Redis struct {
 // Admin configures the admin API under /admin/.
 type Admin struct {
 	Token string `yaml:"token"` // bearer token; empty disables the admin API
+	// ModelScanMaxBytes bounds uploads to POST /admin/v1/model-scan
+	// (default 1GiB).
+	ModelScanMaxBytes ByteSize `yaml:"model_scan_max_bytes"`
 }
 
 // Model maps a public model name to an upstream model.
@@ -101,6 +105,10 @@ type Model struct {
 	// MaxLabel is the highest sensitivity label this model may receive:
 	// public, internal, confidential or restricted (default).
 	MaxLabel string `yaml:"max_label"`
+	// BoundaryFallback names another model (with a higher max_label, same
+	// API family) that requests carrying data above MaxLabel are sent to
+	// instead of being blocked. Empty: such requests are blocked (403).
+	BoundaryFallback string `yaml:"boundary_fallback"`
 }
 
 // Audit configures the audit log.
@@ -125,6 +133,24 @@ type Guard struct {
 	Routes []GuardRoute `yaml:"routes"`
 	// Default names the policy for requests no route matches ("" = no guard).
 	Default string `yaml:"default"`
+	// Output configures the checks on model outputs (system-prompt canary,
+	// exfiltration links, invisible text). They run for every model
+	// request, whether or not a guard policy applies.
+	Output OutputChecks `yaml:"output"`
+}
+
+// OutputChecks configures the gateway's output checks.
+type OutputChecks struct {
+	Enabled bool `yaml:"enabled"` // default off
+	// Canary inserts a random canary token into system prompts and
+	// detects it in outputs.
+	Canary bool `yaml:"canary"`
+	// Action is "block" (end the response with prompt_attack_detected) or
+	// "flag" (record in the audit only). Default block.
+	Action string `yaml:"action"`
+	// AllowedDomains may receive data in output URLs ("example.com"
+	// matches its subdomains too).
+	AllowedDomains []string `yaml:"allowed_domains"`
 }
 
 // GuardRoute selects a policy.
@@ -216,6 +242,7 @@ func (c *Config) applyDefaults() {
 	}
 	l := &c.Limits
 	setSize(&l.MaxBodyBytes, 4<<20)
+	setSize(&c.Admin.ModelScanMaxBytes, 1<<30)
 	setSize(&l.MaxHeaderBytes, 64<<10)
 	setDur(&l.ReadHeaderTimeout, 10e9)
 	setDur(&l.ReadTimeout, 60e9)
@@ -501,6 +528,21 @@ func (c *Config) validateModels(v *validation, ups map[string]string) {
 			v.add(k+".max_label", "must be public, internal, confidential or restricted, not %q", m.MaxLabel)
 		}
 	}
+	for i, m := range c.Models {
+		if m.BoundaryFallback == "" {
+			continue
+		}
+		k := fmt.Sprintf("models[%d].boundary_fallback", i)
+		j := slices.IndexFunc(c.Models, func(o Model) bool { return o.Name == m.BoundaryFallback })
+		switch {
+		case j < 0:
+			v.add(k, "unknown model %q (define it under models)", m.BoundaryFallback)
+		case labelRank(c.Models[j].MaxLabel) <= labelRank(m.MaxLabel):
+			v.add(k, "model %q must have a higher max_label than %q", m.BoundaryFallback, m.MaxLabel)
+		case (ups[m.Upstream] == "anthropic") != (ups[c.Models[j].Upstream] == "anthropic"):
+			v.add(k, "model %q is served by a different API family (openai/azure vs anthropic)", m.BoundaryFallback)
+		}
+	}
 }
 
 func (c *Config) validateAudit(v *validation) {
@@ -539,6 +581,16 @@ func (c *Config) validateGuard(v *validation, roles map[string]bool) {
 	if g.Default != "" {
 		if _, ok := g.Policies[g.Default]; !ok {
 			v.add("guard.default", "no policy named %q under guard.policies", g.Default)
+		}
+	}
+	switch g.Output.Action {
+	case "", "block", "flag":
+	default:
+		v.add("guard.output.action", "must be block or flag, not %q", g.Output.Action)
+	}
+	for i, d := range g.Output.AllowedDomains {
+		if d == "" || strings.ContainsAny(d, "/:@ ") {
+			v.add(fmt.Sprintf("guard.output.allowed_domains[%d]", i), "must be a host name like example.com, not %q", d)
 		}
 	}
 	for i, r := range g.Routes {

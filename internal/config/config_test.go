@@ -205,3 +205,59 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestBoundaryFallbackAndOutputChecks(t *testing.T) {
+	good := minimal + `  - name: private
+    upstream: mock
+    max_label: confidential
+  - name: open
+    upstream: mock
+    max_label: public
+    boundary_fallback: private
+guard:
+  output:
+    enabled: true
+    canary: true
+    action: flag
+    allowed_domains: [docs.example.com]
+`
+	c, err := Parse("a.yaml", []byte(good), Options{Getenv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Models[2].BoundaryFallback != "private" || !c.Guard.Output.Canary || c.Guard.Output.Action != "flag" {
+		t.Fatalf("decoded %+v %+v", c.Models[2], c.Guard.Output)
+	}
+	bad := minimal + `  - name: open
+    upstream: mock
+    max_label: internal
+    boundary_fallback: nowhere
+  - name: low
+    upstream: mock
+    max_label: public
+    boundary_fallback: gpt-4o-mini
+  - name: same
+    upstream: mock
+    max_label: restricted
+    boundary_fallback: open
+guard:
+  output:
+    action: maybe
+    allowed_domains: ["https://x.example/"]
+`
+	_, err = Parse("b.yaml", []byte(bad), Options{Getenv: env(nil)})
+	es := asErrors(t, err)
+	want := []string{"models[1].boundary_fallback", "models[3].boundary_fallback", "guard.output.action", "guard.output.allowed_domains[0]"}
+	for _, k := range want {
+		found := false
+		for _, e := range es {
+			found = found || e.Key == k
+		}
+		if !found {
+			t.Errorf("no error for %s in %v", k, err)
+		}
+	}
+	if len(es) != len(want) {
+		t.Errorf("got %d errors, want %d: %v", len(es), len(want), err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aigis-dev/aigis/internal/exchange"
@@ -148,6 +149,33 @@ func (r *Request) upstreamBody(model string) ([]byte, error) {
 		} else {
 			ins = append(ins, `"model":`...)
 			ins = appendJSONString(ins, model)
+		}
+	}
+	if r.maxTokens > 0 {
+		key := ""
+		switch r.op {
+		case exchange.OpChat:
+			key = "max_completion_tokens"
+			if r.tree.get(root, key) < 0 && r.tree.get(root, "max_tokens") >= 0 {
+				key = "max_tokens"
+			}
+		case exchange.OpResponses:
+			key = "max_output_tokens"
+		case exchange.OpMessages:
+			key = "max_tokens"
+		}
+		if key != "" {
+			val := strconv.AppendInt(nil, r.maxTokens, 10)
+			if n := r.tree.get(root, key); n >= 0 {
+				edits = append(edits, edit{at: r.tree.span(n), repl: val})
+			} else {
+				if len(ins) > 0 {
+					ins = append(ins, ',')
+				}
+				ins = appendJSONString(ins, key)
+				ins = append(ins, ':')
+				ins = append(ins, val...)
+			}
 		}
 	}
 	if r.forceUsage && r.Exchange.Stream && !r.ClientWantsUsage && r.op == exchange.OpChat {

@@ -120,6 +120,20 @@ type Request struct {
 	deployment string
 	origInputs []string // Input texts as decoded, to detect changes
 	streamOpts int32    // tree node of stream_options, -1 when absent
+	maxTokens  int64    // SetMaxTokens: the output cap to write upstream
+}
+
+// SetMaxTokens makes UpstreamBody send n as the output-token limit (a role
+// cap applied to a request that gave none, or gave a larger one): OpenAI
+// chat "max_completion_tokens" (or "max_tokens" when only that key is
+// present), Responses "max_output_tokens", Anthropic "max_tokens". A value
+// already in the body under that key is replaced. n <= 0 does nothing;
+// embeddings and model listings have no such limit.
+func (r *Request) SetMaxTokens(n int64) {
+	if n > 0 {
+		r.maxTokens = n
+		r.Exchange.MaxTokens = n
+	}
 }
 
 // ForceStreamUsage makes UpstreamBody ask the upstream to report usage in the

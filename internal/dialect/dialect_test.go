@@ -66,7 +66,7 @@ func TestOpenAIChatDecodeAndRewrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := req.Exchange
-	if x.Model != "gpt-4o" || x.Dialect != "openai" || x.Operation != exchange.OpChat || x.Stream || x.MaxTokens != 50 {
+	if x.Model != "gpt-4o" || x.Dialect != "openai" || x.Operation != exchange.OpChat || x.Stream || x.MaxTokens != 100 { // the larger of max_tokens and max_completion_tokens
 		t.Fatalf("exchange = %+v", x)
 	}
 	if !reflect.DeepEqual(x.Tools, []exchange.Tool{{Name: "lookup", Description: "find things"}}) {
@@ -628,5 +628,46 @@ func TestJSONStringEncoding(t *testing.T) {
 	tr, err := parseTree([]byte(`"\ud83d\ude00 \ud800 \u00e9 \/"`), 4, 4)
 	if err != nil || tr.str(0) != "😀 \uFFFD é /" {
 		t.Fatalf("unescape surrogates: %v %q", err, tr.str(0))
+	}
+}
+
+func TestSetMaxTokens(t *testing.T) {
+	cases := []struct {
+		name  string
+		codec Codec
+		op    exchange.Operation
+		body  string
+		want  string
+	}{
+		{"chat absent", OpenAI(Limits{}), exchange.OpChat, `{"model":"m","messages":[]}`, `{"max_completion_tokens":64,"model":"u","messages":[]}`},
+		{"chat legacy key", OpenAI(Limits{}), exchange.OpChat, `{"model":"m","max_tokens":0,"messages":[]}`, `{"model":"u","max_tokens":64,"messages":[]}`},
+		{"chat null", OpenAI(Limits{}), exchange.OpChat, `{"model":"m","max_completion_tokens":null,"messages":[]}`, `{"model":"u","max_completion_tokens":64,"messages":[]}`},
+		{"responses", OpenAI(Limits{}), exchange.OpResponses, `{"model":"m","input":"hi"}`, `{"max_output_tokens":64,"model":"u","input":"hi"}`},
+		{"anthropic", Anthropic(Limits{}), exchange.OpMessages, `{"model":"m","max_tokens":9000,"messages":[]}`, `{"model":"u","max_tokens":64,"messages":[]}`},
+		{"embeddings unchanged", OpenAI(Limits{}), exchange.OpEmbeddings, `{"model":"m","input":"hi"}`, `{"model":"u","input":"hi"}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := c.codec.DecodeRequest(c.op, []byte(c.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.SetMaxTokens(64)
+			out, err := req.UpstreamBody("u")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != c.want {
+				t.Fatalf("got  %s\nwant %s", out, c.want)
+			}
+		})
+	}
+	// Both chat keys: the larger is what a cap must compare against.
+	req, err := OpenAI(Limits{}).DecodeRequest(exchange.OpChat, []byte(`{"model":"m","max_completion_tokens":10,"max_tokens":5000,"messages":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Exchange.MaxTokens != 5000 {
+		t.Fatalf("MaxTokens = %d, want the larger key", req.Exchange.MaxTokens)
 	}
 }

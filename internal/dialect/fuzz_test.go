@@ -63,6 +63,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"model":"m","max_tokens":1,"system":"s","messages":[{"role":"user","content":[{"type":"tool_use","name":"n","input":{"a":"b"}}]}]}`} {
 		for i := range fuzzOps {
 			f.Add(uint8(i), []byte(s))
+			f.Add(uint8(i)|0x80, []byte(s)) // with a max_tokens cap applied
 		}
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
@@ -75,6 +76,11 @@ func FuzzDecodeRequest(f *testing.F) {
 			return
 		}
 		req.ForceStreamUsage()
+		capped := which&0x80 != 0 && req.Exchange.MaxTokens == 0 &&
+			(fo.op == exchange.OpChat || fo.op == exchange.OpResponses || fo.op == exchange.OpMessages)
+		if capped {
+			req.SetMaxTokens(77) // what the gateway does for a role cap
+		}
 		out, err := req.UpstreamBody("up\"model")
 		if err != nil {
 			t.Fatalf("UpstreamBody: %v", err)
@@ -97,6 +103,9 @@ func FuzzDecodeRequest(f *testing.F) {
 		req2, err := fo.codec.DecodeRequest(fo.op, out)
 		if err != nil {
 			t.Fatalf("re-decode: %v\n%s", err, out)
+		}
+		if capped && req2.Exchange.MaxTokens != 77 {
+			t.Fatalf("the cap did not reach the upstream body: %d\n%s", req2.Exchange.MaxTokens, out)
 		}
 		if len(req2.Exchange.Input) != n {
 			t.Fatalf("re-decoded %d parts, want %d", len(req2.Exchange.Input), n)

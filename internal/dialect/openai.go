@@ -50,7 +50,7 @@ func decodeOpenAIRequest(lim Limits, ck codecKind, deployment string, op exchang
 		for _, k := range []string{"max_completion_tokens", "max_tokens"} {
 			if v, err := readMaxTokens(t, root, k); err != nil {
 				return nil, err
-			} else if v > 0 && x.MaxTokens == 0 {
+			} else if v > x.MaxTokens { // both keys: the larger one is what a cap must check
 				x.MaxTokens = v
 			}
 		}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,9 @@ type BuildDeps struct {
 	NewGuard GuardFactory
 	// Transport for upstream calls (nil: upstream.NewTransport()).
 	Transport http.RoundTripper
+	// NewOutputChecks builds the output checker for guard.output (given
+	// the allowed domains); nil with guard.output.enabled is an error.
+	NewOutputChecks func(allowedDomains []string) *OutputChecks
 }
 
 // Runtime is a built gateway with the resources Build opened.
@@ -77,7 +81,13 @@ func Build(ctx context.Context, cfg *config.Config, deps BuildDeps) (*Runtime, e
 	}
 	var lim quota.Limiter
 	if cfg.Redis != nil {
-		rc := goredis.NewClient(&goredis.Options{Addr: cfg.Redis.Addr, Username: cfg.Redis.Username, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+		ropts := &goredis.Options{Addr: cfg.Redis.Addr, Username: cfg.Redis.Username, Password: cfg.Redis.Password, DB: cfg.Redis.DB}
+		if cfg.Redis.TLS {
+			ropts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		// Per-call deadlines and fast failure on an outage (see ConfigureClient).
+		quotaredis.ConfigureClient(ropts)
+		rc := goredis.NewClient(ropts)
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := rc.Ping(pctx).Err()
 		cancel()
@@ -109,11 +119,19 @@ func Build(ctx context.Context, cfg *config.Config, deps BuildDeps) (*Runtime, e
 			return nil, fmt.Errorf("gateway: model %q: unknown upstream %q", m.Name, m.Upstream)
 		}
 		models = append(models, Model{Name: m.Name, UpstreamName: m.Upstream, UpstreamKind: c.Kind(),
-			UpstreamModel: m.Model, MaxLabelRank: labelRank(m.MaxLabel), Upstream: c})
+			UpstreamModel: m.Model, MaxLabelRank: labelRank(m.MaxLabel), Upstream: c, BoundaryFallback: m.BoundaryFallback})
 	}
 	picker, err := buildGuards(cfg.Guard, deps.NewGuard)
 	if err != nil {
 		return nil, err
+	}
+	var output *OutputChecks
+	if oc := cfg.Guard.Output; oc.Enabled {
+		if deps.NewOutputChecks == nil {
+			return nil, errors.New("gateway: guard.output is enabled but no output checker is available in this build")
+		}
+		output = deps.NewOutputChecks(oc.AllowedDomains)
+		output.Canary, output.Block = oc.Canary, oc.Action != "flag"
 	}
 	var aopts audit.Options
 	if cfg.Audit.Bodies {
@@ -133,8 +151,10 @@ func Build(ctx context.Context, cfg *config.Config, deps BuildDeps) (*Runtime, e
 	}
 	rt.Audit = audit.NewLog(deps.Store, aopts)
 	var adm http.Handler
+	var scan *ModelScan
 	if cfg.Admin.Token != "" {
 		adm = admin.New(admin.Options{Store: deps.Store, Token: cfg.Admin.Token})
+		scan = &ModelScan{Token: cfg.Admin.Token, MaxBytes: int64(cfg.Admin.ModelScanMaxBytes)}
 	}
 	metricsPath := ""
 	if cfg.Metrics.Enabled == nil || *cfg.Metrics.Enabled {
@@ -143,7 +163,7 @@ func Build(ctx context.Context, cfg *config.Config, deps BuildDeps) (*Runtime, e
 	l := cfg.Limits
 	g, err := New(Options{
 		Auth: auth, Policy: pol, Limiter: lim, KeyLimits: cfg.KeyLimits, Models: models,
-		Auditor: NewAuditor(rt.Audit), Guard: picker, Admin: adm, Ready: storePinger{deps.Store},
+		Auditor: NewAuditor(rt.Audit), Guard: picker, Output: output, Admin: adm, ModelScan: scan, Ready: storePinger{deps.Store},
 		Logger: log, MetricsPath: metricsPath, AuditBodies: cfg.Audit.Bodies,
 		Limits: Limits{
 			MaxBodyBytes: int64(l.MaxBodyBytes), MaxHeaderBytes: int(l.MaxHeaderBytes),
@@ -254,13 +274,14 @@ func ToEvent(rec *Record) *audit.Event {
 			ev.Decisions = append(ev.Decisions, audit.Decision{Stage: "quota", Effect: "deny", Reason: rec.ErrorCode})
 		}
 	}
-	if g := rec.Guard; g.Verdict != "" || g.Policy != "" {
+	if g := rec.Guard; g.Verdict != "" || g.Policy != "" || g.Canary || g.Boundary != "" {
 		ev.Guard = &audit.GuardSummary{Verdict: g.Verdict, Findings: g.Findings, InjectionScore: g.InjectionScore,
-			InjectionSignals: g.Signals, Boundary: g.Boundary}
-		switch rec.ErrorCode {
-		case CodeRequestBlocked, CodePromptAttack, CodeDataBoundary:
+			InjectionSignals: g.Signals, Boundary: g.Boundary, Canary: g.Canary, BlockedAt: g.BlockedAt}
+		switch {
+		case g.BlockedAt != "":
+		case rec.ErrorCode == CodeRequestBlocked || rec.ErrorCode == CodePromptAttack || rec.ErrorCode == CodeDataBoundary:
 			ev.Guard.BlockedAt = "request"
-		case CodeResponseBlocked:
+		case rec.ErrorCode == CodeResponseBlocked:
 			ev.Guard.BlockedAt = "response"
 		}
 		for _, n := range g.Findings {

@@ -74,6 +74,27 @@ type Model struct {
 	// (public 0 .. restricted 3).
 	MaxLabelRank int
 	Upstream     Upstream
+	// BoundaryFallback names the model a request goes to instead when it
+	// carries data above MaxLabelRank ("" = block such requests).
+	BoundaryFallback string
+}
+
+// OutputChecks inspect model outputs (streamed or not) for signs of a
+// successful prompt attack: a system-prompt canary repeated, data sent out
+// through markdown images or links to hosts outside an allowlist, and
+// invisible text. guardengine.NewOutputChecks builds one.
+type OutputChecks struct {
+	// Canary inserts a fresh canary token into each request's system
+	// prompt(s) and looks for it in the output.
+	Canary bool
+	// Block ends the response with prompt_attack_detected on a finding;
+	// false only records the finding in the audit event.
+	Block bool
+	// Check returns the kinds of problem found in text (empty: none).
+	// canaries are the tokens inserted in this request (may be empty).
+	Check func(text string, canaries []string) []string
+	// NewCanary returns a fresh random canary token.
+	NewCanary func() (string, error)
 }
 
 // Limits bound requests and the server.
@@ -122,9 +143,12 @@ type Options struct {
 	Limiter   quota.Limiter // nil: no quotas
 	KeyLimits quota.Limits  // per-principal limits on top of the role limits
 	Models    []Model
-	Auditor   Auditor      // required: every request is audited
-	Guard     *GuardPicker // nil: no guard
-	Admin     http.Handler // mounted at /admin/; nil: 404
+	Auditor   Auditor       // required: every request is audited
+	Guard     *GuardPicker  // nil: no guard
+	Output    *OutputChecks // nil: no output checks
+	Admin     http.Handler  // mounted at /admin/; nil: 404
+	// ModelScan enables POST /admin/v1/model-scan (nil: off).
+	ModelScan *ModelScan
 	Ready     Pinger       // nil: always ready
 	Metrics   *Metrics     // nil: NewMetrics()
 	Logger    *slog.Logger // nil: discard
@@ -151,6 +175,7 @@ type Gateway struct {
 	bufs       sync.Pool
 	created    int64
 	router     *dialect.Router
+	modelScan  http.Handler  // nil: off
 	openai     dialect.Codec // error shapes outside a route
 	anthropic  dialect.Codec
 }
@@ -182,6 +207,21 @@ func New(o Options) (*Gateway, error) {
 		g.models[m.Name] = m
 		g.modelNames = append(g.modelNames, m.Name)
 	}
+	for _, m := range g.models {
+		if m.BoundaryFallback == "" {
+			continue
+		}
+		fb := g.models[m.BoundaryFallback]
+		if fb == nil || fb == m || fb.MaxLabelRank <= m.MaxLabelRank {
+			return nil, fmt.Errorf("gateway: model %q: boundary_fallback %q must be another model with a higher max_label", m.Name, m.BoundaryFallback)
+		}
+		if compatible("openai", m.UpstreamKind) != compatible("openai", fb.UpstreamKind) {
+			return nil, fmt.Errorf("gateway: model %q: boundary_fallback %q speaks a different API", m.Name, m.BoundaryFallback)
+		}
+	}
+	if o.Output != nil && (o.Output.Check == nil || (o.Output.Canary && o.Output.NewCanary == nil)) {
+		return nil, errors.New("gateway: output checks need Check (and NewCanary when Canary is on)")
+	}
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, fmt.Errorf("gateway: request id prefix: %w", err)
@@ -190,6 +230,12 @@ func New(o Options) (*Gateway, error) {
 	g.created = g.now().Unix()
 	g.router = dialect.NewRouter(dialect.Limits{})
 	g.openai, g.anthropic = dialect.OpenAI(dialect.Limits{}), dialect.Anthropic(dialect.Limits{})
+	if o.ModelScan != nil {
+		if o.ModelScan.Token == "" {
+			return nil, errors.New("gateway: the model-scan endpoint needs the admin token")
+		}
+		g.modelScan = newModelScanHandler(*o.ModelScan)
+	}
 	g.bufs.New = func() any { b := make([]byte, 0, 16<<10); return &b }
 	return g, nil
 }

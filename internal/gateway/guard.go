@@ -128,10 +128,12 @@ func rank(v string) int {
 	switch v {
 	case "allow":
 		return 1
-	case "redact":
+	case "flag": // an output check fired in flag-only mode
 		return 2
-	case "block":
+	case "redact":
 		return 3
+	case "block":
+		return 4
 	}
 	return 0
 }

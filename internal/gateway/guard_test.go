@@ -11,15 +11,19 @@ import (
 
 // fakeGuard is the in-test stand-in for the guard package: it
 // pseudonymizes "alice@example.com", blocks "BLOCKME", labels "CONF" as
-// confidential (rank 2) and blocks output containing "FORBIDDEN".
+// confidential (rank 2), blocks output containing "FORBIDDEN" and treats
+// "INJECT" in a document-mode text (tool results) as a prompt attack.
 type fakeGuard struct{}
 
 func (fakeGuard) NewSession() GuardSession { return &fakeSession{} }
 
 type fakeSession struct{ used bool }
 
-func (s *fakeSession) Inspect(_ context.Context, text string, output, _ bool) GuardResult {
+func (s *fakeSession) Inspect(_ context.Context, text string, output, document bool) GuardResult {
 	r := GuardResult{Verdict: "allow", Redacted: text, MaxLabelRank: -1}
+	if document && strings.Contains(text, "INJECT") { // only document mode sees it
+		return GuardResult{Verdict: "block", Injection: true, InjectionScore: 0.97, Signals: []string{"override"}, MaxLabelRank: -1}
+	}
 	if strings.Contains(text, "BLOCKME") || (output && strings.Contains(text, "FORBIDDEN")) {
 		return GuardResult{Verdict: "block", Types: []string{"DENY"}, Reasons: []string{"blocked: DENY"}, MaxLabelRank: -1}
 	}
@@ -55,6 +59,9 @@ func (f *fakeStream) Write(chunk string) (string, GuardResult) {
 		return "", GuardResult{Verdict: "allow", MaxLabelRank: -1}
 	}
 	cut := len(f.pending) - 16
+	if i := strings.LastIndexByte(f.pending[:cut], '<'); i >= 0 && !strings.Contains(f.pending[i:cut], ">") {
+		cut = i // never release half a placeholder
+	}
 	out := f.pending[:cut]
 	f.pending = f.pending[cut:]
 	return f.s.Restore(out), GuardResult{Verdict: "allow", MaxLabelRank: -1}

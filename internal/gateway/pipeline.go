@@ -23,6 +23,7 @@ const (
 	CodeMethodNotAllowed  = "method_not_allowed"
 	CodeUnsupportedMedia  = "unsupported_media_type"
 	CodeBodyTooLarge      = "request_too_large"
+	CodeHeaderTooLarge    = "request_header_too_large"
 	CodeModelNotFound     = "model_not_found"
 	CodeModelWrongAPI     = "model_not_supported_on_endpoint"
 	CodeAPIVersion        = "missing_api_version"
@@ -37,6 +38,7 @@ const (
 	CodeDataBoundary      = "data_boundary_exceeded"
 	CodeClientDisconnect  = "client_disconnected"
 	CodeReadTimeout       = "request_timeout"
+	CodeInternal          = "internal_error"
 	headerRequestID       = "X-Aigis-Request-Id"
 	maxUpstreamErrorBytes = 64 << 10
 )
@@ -57,6 +59,7 @@ type call struct {
 	bodyBuf   *[]byte
 	committed bool
 	subjects  [4]quota.Subject
+	out       *outputScan // output checks; nil when off
 }
 
 // serveModel is THE pipeline: every model request of every dialect runs
@@ -69,6 +72,9 @@ func (g *Gateway) serveModel(w http.ResponseWriter, r *http.Request, rt dialect.
 	}
 	w.Header()[headerRequestID] = []string{c.rec.ID}
 	defer c.finish()
+	if !c.headersFit() {
+		return
+	}
 
 	// 1. Identity: every request resolves to a principal or gets 401.
 	p, err := g.o.Auth.Authenticate(r)
@@ -127,16 +133,27 @@ func (g *Gateway) serveModel(w http.ResponseWriter, r *http.Request, rt dialect.
 		return
 	}
 
+	// A role cap applies upstream when the request set no limit (a larger
+	// limit was refused by Authorize above).
+	if dec.MaxTokens > 0 && ex.MaxTokens == 0 && ex.Operation != exchange.OpEmbeddings {
+		req.SetMaxTokens(dec.MaxTokens)
+	}
+
 	// 4. Quota: reserve estimated prompt + output tokens on every subject at once.
 	if !c.reserve(ex, dec.MaxTokens) {
 		return
 	}
 
-	// 5. Guard the request: redact in place, or block.
+	// 5. Guard the request: redact in place, or block; keep it inside its
+	// data boundary (block, or reroute to the model's in-boundary fallback).
 	sess, ok := c.guardRequest(ex)
 	if !ok {
 		return
 	}
+	if c.out, ok = c.startOutputChecks(ex); !ok {
+		return
+	}
+	m = c.model
 
 	// 6. Upstream call; the caller's credentials never leave, the provider's never return.
 	if ex.Stream {
@@ -373,11 +390,30 @@ func (c *call) guardRequest(ex *exchange.Exchange) (GuardSession, bool) {
 		}
 	}
 	if maxRank > c.model.MaxLabelRank {
-		c.rec.Guard.Boundary = "blocked: data labelled above the model's maximum"
+		if fb := c.g.models[c.model.BoundaryFallback]; fb != nil && maxRank <= fb.MaxLabelRank {
+			c.rec.Guard.Boundary = "rerouted: " + labelName(maxRank) + " data above " + labelName(c.model.MaxLabelRank) + "; sent to " + fb.Name
+			c.model = fb
+			c.rec.UpstreamName, c.rec.UpstreamModel = fb.UpstreamName, fb.UpstreamModel
+			return sess, true
+		}
+		c.rec.Guard.Boundary = "blocked: " + labelName(maxRank) + " data above " + labelName(c.model.MaxLabelRank)
 		c.fail(http.StatusForbidden, CodeDataBoundary, "the request carries data more sensitive than the model "+strconv.Quote(c.model.Name)+" may receive")
 		return nil, false
 	}
 	return sess, true
+}
+
+// labelName is the sensitivity label of a rank (see labelRank).
+func labelName(rank int) string {
+	switch rank {
+	case 0:
+		return "public"
+	case 1:
+		return "internal"
+	case 2:
+		return "confidential"
+	}
+	return "restricted"
 }
 
 // blockMessage names the finding types, never the values.
@@ -479,6 +515,12 @@ func (c *call) respond(req *dialect.Request, resp *http.Response, sess GuardSess
 			part.Text = sess.Restore(part.Text)
 		}
 	}
+	for i := range ex.Output {
+		if c.out.check(c, ex.Output[i].Text) {
+			c.fail(http.StatusBadRequest, CodePromptAttack, outputBlockMessage)
+			return
+		}
+	}
 	out, err := dr.Body()
 	if err != nil {
 		c.fail(http.StatusBadGateway, CodeUpstreamError, "the upstream response could not be re-encoded")
@@ -501,6 +543,9 @@ func (c *call) respond(req *dialect.Request, resp *http.Response, sess GuardSess
 	// Send it now: settle, metrics and the log line in finish need not delay the client.
 	_ = http.NewResponseController(c.w).Flush()
 }
+
+// outputBlockMessage answers a response an output check blocked.
+const outputBlockMessage = "the response was blocked: it showed signs of a prompt attack (system prompt leak or data exfiltration)"
 
 func msSince(now, t time.Time) float64 { return float64(now.Sub(t).Microseconds()) / 1000 }
 

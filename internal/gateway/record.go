@@ -62,6 +62,8 @@ type GuardSummary struct {
 	Signals        []string
 	Reasons        []string
 	Boundary       string // data-boundary decision, e.g. "blocked: confidential > internal"
+	BlockedAt      string // "request" or "response" when set explicitly (else derived from the error code)
+	Canary         bool   // a canary was inserted into the system prompt
 }
 
 // AuditFunc adapts a function to Auditor.

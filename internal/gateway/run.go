@@ -79,6 +79,8 @@ func TLSConfig(t *config.TLS) (*tls.Config, error) {
 type RunOptions struct {
 	Logger   *slog.Logger
 	NewGuard GuardFactory
+	// NewOutputChecks builds guard.output's checker (guardengine.NewOutputChecks).
+	NewOutputChecks func(allowedDomains []string) *OutputChecks
 	// OnListen is called with the bound address once the port is open.
 	OnListen func(addr net.Addr)
 	// Listener, when set, is used instead of listening on cfg.Listen.Addr.
@@ -93,7 +95,7 @@ func Run(ctx context.Context, cfg *config.Config, st store.Store, o RunOptions) 
 	if err != nil {
 		return err
 	}
-	rt, err := Build(ctx, cfg, BuildDeps{Store: st, Logger: o.Logger, NewGuard: o.NewGuard})
+	rt, err := Build(ctx, cfg, BuildDeps{Store: st, Logger: o.Logger, NewGuard: o.NewGuard, NewOutputChecks: o.NewOutputChecks})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case g.o.MetricsPath != "" && path == g.o.MetricsPath:
 		g.metrics.Handler().ServeHTTP(w, r)
+		return
+	case path == ModelScanPath && g.modelScan != nil:
+		g.modelScan.ServeHTTP(w, r)
 		return
 	case path == "/admin" || strings.HasPrefix(path, "/admin/"):
 		if g.o.Admin != nil {
@@ -84,6 +88,9 @@ func (g *Gateway) serveUnrouted(w http.ResponseWriter, r *http.Request, q url.Va
 		ClientIP: clientIP(r), UserAgent: truncateString(r.UserAgent(), 256)}
 	w.Header()[headerRequestID] = []string{c.rec.ID}
 	defer c.finish()
+	if !c.headersFit() {
+		return
+	}
 	for _, m := range []string{http.MethodPost, http.MethodGet} {
 		if m == r.Method {
 			continue
@@ -96,6 +103,23 @@ func (g *Gateway) serveUnrouted(w http.ResponseWriter, r *http.Request, q url.Va
 		}
 	}
 	c.fail(http.StatusNotFound, CodeNotFound, "unknown route")
+}
+
+// headersFit answers 431 in the route's dialect shape, audited, when the
+// request line and headers are larger than Limits.MaxHeaderBytes.
+func (c *call) headersFit() bool {
+	r := c.r
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + len(r.Host) + 8
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if n <= c.g.o.Limits.MaxHeaderBytes {
+		return true
+	}
+	c.fail(http.StatusRequestHeaderFieldsTooLarge, CodeHeaderTooLarge, "the request headers are larger than "+strconv.Itoa(c.g.o.Limits.MaxHeaderBytes)+" bytes")
+	return false
 }
 
 // listModels answers /v1/models with only the models the caller may use.
@@ -213,10 +237,13 @@ func (g *Gateway) ServeListener(ctx context.Context, ln net.Listener, cfg Server
 		ReadHeaderTimeout: l.ReadHeaderTimeout,
 		ReadTimeout:       l.ReadTimeout,
 		IdleTimeout:       l.IdleTimeout,
-		MaxHeaderBytes:    l.MaxHeaderBytes,
-		TLSConfig:         cfg.TLS,
-		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// The handler enforces MaxHeaderBytes with a dialect-shaped 431 and
+		// an audit event (headersFit); net/http's own plain-text 431 stays
+		// as the hard bound for headers far above it.
+		MaxHeaderBytes: 2 * l.MaxHeaderBytes,
+		TLSConfig:      cfg.TLS,
+		ErrorLog:       slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	if cfg.OnListen != nil {
 		cfg.OnListen(ln.Addr())

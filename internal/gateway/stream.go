@@ -17,9 +17,13 @@ type streamGuard struct {
 }
 
 // stream relays an upstream event stream chunk by chunk. Text deltas go
-// through the guard's hold-back window; a block ends the stream with the
-// dialect's error event and no final event; a broken upstream stream ends
-// the same way. The audit record is made durable before the final event.
+// through the guard's hold-back window and the output checks; an event
+// that ends output parts (StreamEvent.Flush) first releases the held-back
+// text as synthesized deltas, so Responses "done" events repeat exactly
+// what the client received. A block ends the stream with the stream's own
+// error event (Stream.Error: the Responses shape differs from chat) and no
+// final event; a broken upstream stream ends the same way. The audit
+// record is made durable before the final event.
 func (c *call) stream(req *dialect.Request, resp *http.Response, sess GuardSession, upStart time.Time) {
 	g := c.g
 	g.metrics.openStream.Inc()
@@ -68,7 +72,7 @@ func (c *call) stream(req *dialect.Request, resp *http.Response, sess GuardSessi
 		}
 		c.rec.Usage = req.Exchange.Usage
 		c.commit()
-		write(c.codec.StreamError(code, msg))
+		write(st.Error(code, msg))
 	}
 	guardFor := func(part int) GuardStream {
 		for i := range guards {
@@ -79,6 +83,24 @@ func (c *call) stream(req *dialect.Request, resp *http.Response, sess GuardSessi
 		gs := sess.NewStream()
 		guards = append(guards, streamGuard{part: part, gs: gs})
 		return gs
+	}
+	// flush releases every part's held-back text ahead of an event that
+	// ends parts; false when the stream ended (blocked or client gone).
+	flush := func() bool {
+		for _, sg := range guards {
+			tail, res := sg.gs.Close()
+			c.rec.Guard.add(res)
+			if res.Verdict == "block" {
+				end(CodeResponseBlocked, "the response was blocked by policy")
+				return false
+			}
+			if tail != "" && !write(st.Delta(sg.part, tail)) {
+				c.commit()
+				return false
+			}
+		}
+		guards = guards[:0]
+		return true
 	}
 
 	for {
@@ -114,6 +136,9 @@ func (c *call) stream(req *dialect.Request, resp *http.Response, sess GuardSessi
 		if se.Drop {
 			continue
 		}
+		if se.Flush && !se.Error && !flush() {
+			return
+		}
 		switch {
 		case se.Error:
 			c.rec.Truncated, c.rec.ErrorCode = true, CodeUpstreamError
@@ -122,25 +147,16 @@ func (c *call) stream(req *dialect.Request, resp *http.Response, sess GuardSessi
 			write(st.Encode(se, se.Text))
 			return
 		case se.Final:
-			for _, sg := range guards {
-				tail, res := sg.gs.Close()
-				c.rec.Guard.add(res)
-				if res.Verdict == "block" {
-					end(CodeResponseBlocked, "the response was blocked by policy")
-					return
-				}
-				if tail != "" && !write(st.Delta(sg.part, tail)) {
-					c.commit()
-					return
-				}
-			}
 			c.rec.Usage = req.Exchange.Usage
 			if !c.commit() {
 				c.rec.ErrorCode, c.rec.Truncated = CodeAuditUnavailable, true
-				write(c.codec.StreamError(CodeAuditUnavailable, "the audit log is unavailable"))
+				write(st.Error(CodeAuditUnavailable, "the audit log is unavailable"))
 				return
 			}
 			write(st.Encode(se, se.Text))
+			return
+		case se.HasText && c.out.checkChunk(c, se.PartIndex, se.Text):
+			end(CodePromptAttack, outputBlockMessage)
 			return
 		case se.HasText && sess != nil:
 			out, res := guardFor(se.PartIndex).Write(se.Text)

@@ -75,7 +75,7 @@ func (s *server) streamMessages(w http.ResponseWriter, r *http.Request, c *call)
 	if !sw.send("content_block_start", []byte(start)) || !sw.send("ping", []byte(`{"type": "ping"}`)) {
 		return
 	}
-	for _, part := range chunks(text, s.opt.Chunks) {
+	for _, part := range chunks(text, c.chunks) {
 		d := []byte(`{"type":"content_block_delta","index":0,"delta":`)
 		if c.tool != "" {
 			d = append(d, `{"type":"input_json_delta","partial_json":`...)

@@ -10,7 +10,10 @@
 //     data and cuts the stream; a status returns the dialect's error body
 //     with that status (429 adds Retry-After: 1).
 //   - X-Mock-Echo: 1 replies with the last user text instead of the canned
-//     reply (also Options.Echo).
+//     reply (also Options.Echo); X-Mock-Echo: all replies with every input
+//     text, system prompt included, joined by newlines.
+//   - X-Mock-Chunks: N (1..4096) splits this request's streamed reply into
+//     N chunks (default Options.Chunks).
 //   - Tool calls: when the request offers tools, its last part is a user
 //     text (not a tool result) and that text names one of the tools, the
 //     reply is a call to that tool with arguments {"input": <user text>}.
@@ -120,6 +123,7 @@ type call struct {
 	prompt   int64
 	complete int64
 	usage    bool // OpenAI chat stream: include_usage
+	chunks   int  // stream text chunks
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -165,7 +169,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.Codec.WriteError(w, st, code, "mockllm: "+msg)
 		return
 	}
-	c := s.newCall(rt, req, r.Header.Get("X-Mock-Echo") != "")
+	c := s.newCall(rt, req, r.Header.Get("X-Mock-Echo"))
+	c.chunks = s.opt.Chunks
+	if v := r.Header.Get("X-Mock-Chunks"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= 4096 {
+			c.chunks = n
+		}
+	}
 	switch rt.Op {
 	case exchange.OpEmbeddings:
 		s.writeEmbeddings(w, c, body)
@@ -194,7 +204,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 }
 
-func (s *server) newCall(rt dialect.Route, req *dialect.Request, echoHeader bool) *call {
+func (s *server) newCall(rt dialect.Route, req *dialect.Request, echo string) *call {
 	x := req.Exchange
 	c := &call{rt: rt, x: x, id: s.seq.Add(1), created: time.Now().Unix(), model: jsonString(x.Model), usage: req.ClientWantsUsage}
 	var last *exchange.Part
@@ -221,10 +231,18 @@ func (s *server) newCall(rt dialect.Route, req *dialect.Request, echoHeader bool
 			}
 		}
 	}
-	if s.opt.Echo || echoHeader {
+	switch {
+	case echo == "all": // every input text, system prompt included
+		texts := make([]string, 0, len(x.Input))
+		for i := range x.Input {
+			texts = append(texts, x.Input[i].Text)
+		}
+		c.rawText = strings.Join(texts, "\n")
+		c.text = jsonString(c.rawText)
+	case s.opt.Echo || echo != "":
 		c.rawText = userText
 		c.text = jsonString(userText)
-	} else {
+	default:
 		c.rawText = s.opt.Reply
 		c.text = s.replyJSON
 	}

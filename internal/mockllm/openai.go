@@ -83,7 +83,7 @@ func (s *server) streamChat(w http.ResponseWriter, r *http.Request, c *call) {
 		if !sw.send("", chunk(head, "null")) {
 			return
 		}
-		for _, part := range chunks(c.toolArgs, s.opt.Chunks) {
+		for _, part := range chunks(c.toolArgs, c.chunks) {
 			if !sw.pause() || !sw.send("", chunk(`{"tool_calls":[{"index":0,"function":{"arguments":`+string(jsonString(part))+`}}]}`, "null")) {
 				return
 			}
@@ -95,7 +95,7 @@ func (s *server) streamChat(w http.ResponseWriter, r *http.Request, c *call) {
 		if !sw.send("", chunk(`{"role":"assistant","content":"","refusal":null}`, "null")) {
 			return
 		}
-		for _, part := range chunks(c.rawText, s.opt.Chunks) {
+		for _, part := range chunks(c.rawText, c.chunks) {
 			if !sw.pause() || !sw.send("", chunk(`{"content":`+string(jsonString(part))+`}`, "null")) {
 				return
 			}
@@ -220,7 +220,7 @@ func (s *server) streamResponses(w http.ResponseWriter, r *http.Request, c *call
 		return
 	}
 	if c.tool != "" {
-		for _, part := range chunks(c.toolArgs, s.opt.Chunks) {
+		for _, part := range chunks(c.toolArgs, c.chunks) {
 			if !sw.pause() || !ev("response.function_call_arguments.delta", func(b []byte) []byte {
 				return append(append(itemRef(b), `,"delta":`...), jsonString(part)...)
 			}) {
@@ -243,7 +243,7 @@ func (s *server) streamResponses(w http.ResponseWriter, r *http.Request, c *call
 		}) {
 			return
 		}
-		for _, part := range chunks(c.rawText, s.opt.Chunks) {
+		for _, part := range chunks(c.rawText, c.chunks) {
 			if !sw.pause() || !ev("response.output_text.delta", func(b []byte) []byte {
 				b = append(itemRef(b), `,"content_index":0,"delta":`...)
 				return append(append(b, jsonString(part)...), `,"logprobs":[]`...)

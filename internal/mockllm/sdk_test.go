@@ -421,3 +421,36 @@ func TestOptionsLatencyAndReply(t *testing.T) {
 		t.Fatalf("echo header: %v %+v", err, resp)
 	}
 }
+
+// TestEchoAllAndChunksHeaders: X-Mock-Echo: all echoes every input text
+// (system prompt included); X-Mock-Chunks sets the stream's chunk count.
+func TestEchoAllAndChunksHeaders(t *testing.T) {
+	srv := newMock(t, mockllm.Options{})
+	c := openaiClient(srv, option.WithHeader("X-Mock-Echo", "all"), option.WithHeader("X-Mock-Chunks", "7"))
+	params := openai.ChatCompletionNewParams{Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{
+		openai.SystemMessage("secret system words"), openai.UserMessage("hello there friend"),
+	}}
+	resp, err := c.Chat.Completions.New(context.Background(), params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.Choices[0].Message.Content; got != "secret system words\nhello there friend" {
+		t.Fatalf("echo all: %q", got)
+	}
+	st := c.Chat.Completions.NewStreaming(context.Background(), params)
+	deltas, text := 0, ""
+	for st.Next() {
+		for _, ch := range st.Current().Choices {
+			if ch.Delta.Content != "" {
+				deltas++
+				text += ch.Delta.Content
+			}
+		}
+	}
+	if err := st.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if deltas != 7 || text != "secret system words\nhello there friend" {
+		t.Fatalf("%d deltas, text %q", deltas, text)
+	}
+}

@@ -5,6 +5,7 @@ package guardengine
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aigis-dev/aigis/guard"
 	"github.com/aigis-dev/aigis/guard/injection"
@@ -24,6 +25,26 @@ func NewFactory() gateway.GuardFactory {
 			return nil, err
 		}
 		return New(e), nil
+	}
+}
+
+// NewOutputChecks returns the gateway's output checks backed by
+// injection.CheckOutput: canary leaks, exfiltration through markdown or
+// HTML images and links to hosts outside allowed, invisible text and
+// ASCII smuggling. Canary and Block are left for the caller to set.
+func NewOutputChecks(allowed []string) *gateway.OutputChecks {
+	allowed = append([]string(nil), allowed...)
+	return &gateway.OutputChecks{
+		NewCanary: injection.NewCanary,
+		Check: func(text string, canaries []string) []string {
+			var kinds []string
+			for _, f := range injection.CheckOutput(text, injection.OutputOptions{AllowedDomains: allowed, Canaries: canaries}) {
+				if !slices.Contains(kinds, f.Kind) {
+					kinds = append(kinds, f.Kind)
+				}
+			}
+			return kinds
+		},
 	}
 }
 
