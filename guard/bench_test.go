@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func benchEngine(b *testing.B) *Engine {
+func benchEngine(b testing.TB) *Engine {
 	p := mustPolicy(b, `
 injection: {enabled: false}
 org:

@@ -7,13 +7,14 @@ import (
 )
 
 // TestPresidioErrors lists misses and false positives of one type when
-// AIGIS_EVAL_DEBUG=TYPE is set (a development aid; skipped otherwise).
+// AIGIS_EVAL_DEBUG=TYPE is set (a development aid; skipped otherwise). It
+// reads the development split only: the test split stays unseen by tuning.
 func TestPresidioErrors(t *testing.T) {
 	typ := os.Getenv("AIGIS_EVAL_DEBUG")
 	if typ == "" {
 		t.Skip("set AIGIS_EVAL_DEBUG=TYPE to list errors")
 	}
-	rows := loadPresidio(t)
+	rows := SelectSplit(loadPresidio(t), SplitDev)
 	off := false
 	e, err := New(&Policy{Injection: InjectionPolicy{Enabled: &off}})
 	if err != nil {

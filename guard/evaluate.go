@@ -127,3 +127,29 @@ func PresidioTypeMap(t string) string {
 	}
 	return t
 }
+
+// EvalSplit says which rows of an evaluation set a run uses.
+type EvalSplit string
+
+// Splits: every fifth row (index 4, 9, 14, ...) is the test split, the rest
+// the development split. Error listings and any tuning use the development
+// split only, so the test split's numbers stay a check on unseen rows.
+const (
+	SplitAll  EvalSplit = "all"
+	SplitDev  EvalSplit = "dev"
+	SplitTest EvalSplit = "test"
+)
+
+// SelectSplit returns the rows of rows in split (all rows for SplitAll or "").
+func SelectSplit(rows []LabeledText, split EvalSplit) []LabeledText {
+	if split == SplitAll || split == "" {
+		return rows
+	}
+	out := make([]LabeledText, 0, len(rows))
+	for i, r := range rows {
+		if (i%5 == 4) == (split == SplitTest) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

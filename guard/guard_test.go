@@ -334,3 +334,22 @@ func TestLabelRank(t *testing.T) {
 		t.Fatal("label order")
 	}
 }
+
+func TestSelectSplit(t *testing.T) {
+	rows := make([]LabeledText, 12)
+	for i := range rows {
+		rows[i].Text = string(rune('a' + i))
+	}
+	dev, test := SelectSplit(rows, SplitDev), SelectSplit(rows, SplitTest)
+	if len(dev)+len(test) != len(rows) || len(test) != 2 || test[0].Text != "e" || test[1].Text != "j" {
+		t.Fatalf("dev %d test %v", len(dev), test)
+	}
+	for _, d := range dev {
+		if d.Text == "e" || d.Text == "j" {
+			t.Fatalf("test row %q in dev split", d.Text)
+		}
+	}
+	if len(SelectSplit(rows, SplitAll)) != 12 {
+		t.Fatal("all split drops rows")
+	}
+}

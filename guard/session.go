@@ -89,11 +89,8 @@ func (s *Session) apply(text string, ms []match.Match, cpBase, _ int, res *Resul
 	last := 0
 	cp := 0 // code points of text[:pos]
 	pos := 0
-	ascii := isASCII(text)
+	// Code points are counted incrementally, only up to the last finding.
 	toCP := func(off int) int {
-		if ascii {
-			return off
-		}
 		cp += utf8.RuneCountInString(text[pos:off])
 		pos = off
 		return cp

@@ -181,15 +181,49 @@ func (m *Matcher) Find(text string, dst []match.Match) []match.Match {
 }
 
 // nextWord returns the span of the first word at or after i, or (-1, -1).
+// ASCII byte classes of nextWord: 1 = word byte (alnum, '_', '-'), 2 = a
+// byte of a multi-byte rune, 0 = other.
+var asciiWord = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = 2
+		case match.IsAlnum(byte(c)) || c == '_' || c == '-':
+			t[c] = 1
+		}
+	}
+	return
+}()
+
 func nextWord(text string, i int) (int, int) {
 	start := -1
 	for i < len(text) {
 		c := text[i]
-		r, n := rune(c), 1
-		if c >= utf8.RuneSelf {
-			r, n = utf8.DecodeRuneInString(text[i:])
+		if k := asciiWord[c]; k != 2 {
+			// ASCII fast path.
+			if start < 0 {
+				for i < len(text) && asciiWord[text[i]] == 0 {
+					i++
+				}
+				if i == len(text) {
+					break
+				}
+				if asciiWord[text[i]] == 1 {
+					start = i
+					i++
+				}
+				continue
+			}
+			for i < len(text) && asciiWord[text[i]] == 1 {
+				i++
+			}
+			if i == len(text) || asciiWord[text[i]] == 0 {
+				return start, i
+			}
+			continue
 		}
-		isW := c < utf8.RuneSelf && (match.IsAlnum(c) || c == '_' || c == '-') || c >= utf8.RuneSelf && isWordRune(r)
+		r, n := utf8.DecodeRuneInString(text[i:])
+		isW := isWordRune(r)
 		if isW && start < 0 {
 			start = i
 		} else if !isW && start >= 0 {
@@ -210,7 +244,30 @@ func termShape(n int, first, last byte) int {
 // findTerms walks the words of text once, verifying multi-word terms in place.
 func (m *Matcher) findTerms(text string, dst []match.Match) []match.Match {
 	var buf []byte
-	for s, e := nextWord(text, 0); s >= 0; s, e = nextWord(text, e) {
+	for i := 0; i < len(text); {
+		// Inline ASCII fast path of nextWord (one call per word is most of
+		// the cost on prose); words touching multi-byte runes go through it.
+		for i < len(text) && asciiWord[text[i]] == 0 {
+			i++
+		}
+		if i == len(text) {
+			break
+		}
+		s, e := i, i
+		if asciiWord[text[i]] == 1 {
+			for e < len(text) && asciiWord[text[e]] == 1 {
+				e++
+			}
+			if e < len(text) && asciiWord[text[e]] == 2 {
+				s, e = nextWord(text, s)
+			}
+		} else {
+			s, e = nextWord(text, i)
+			if s < 0 {
+				break
+			}
+		}
+		i = e
 		if e-s < m.minTerm || e-s > m.maxTerm {
 			continue
 		}

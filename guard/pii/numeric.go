@@ -30,6 +30,12 @@ func (r *Recognizer) scanNumeric(text string, dst []match.Match) []match.Match {
 	n := len(text)
 	count := 0
 	for i := 0; i < n; {
+		for i < n && tokClass[text[i]]&tcNumStart == 0 {
+			i++
+		}
+		if i == n {
+			break
+		}
 		c := text[i]
 		startOK := match.IsDigit(c) || (c == '+' || c == '(') && i+1 < n && match.IsDigit(text[i+1])
 		if !startOK {

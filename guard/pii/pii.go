@@ -25,16 +25,29 @@ type Recognizer struct {
 	names   bool
 	lex     map[string]uint32 // lower-case word -> lexicon flags
 	shapes  []uint64          // bitset of (length, first, last byte) of ASCII lexicon words
+	shapes2 []uint64          // bitset of (length, second, second-to-last byte)
 }
 
 func shapeKey(n int, first, last byte) int {
 	return (n&31)<<10 | int(first&31)<<5 | int(last&31)
 }
 
-// maybeWord reports whether a lower-case ASCII word could be in the lexicon.
+func shapeKey2(w string) int {
+	if len(w) < 2 {
+		return shapeKey(len(w), w[0], w[0])
+	}
+	return shapeKey(len(w), w[1], w[len(w)-2])
+}
+
+// maybeWord reports whether a lower-case ASCII word could be in the lexicon
+// (two shape bitsets, checked before the map lookup).
 func (r *Recognizer) maybeWord(w string) bool {
 	k := shapeKey(len(w), w[0], w[len(w)-1])
-	return r.shapes[k>>6]&(1<<(k&63)) != 0
+	if r.shapes[k>>6]&(1<<(k&63)) == 0 {
+		return false
+	}
+	k = shapeKey2(w)
+	return r.shapes2[k>>6]&(1<<(k&63)) != 0
 }
 
 // DefaultRegions are the phone region hints used when Options.Regions is empty.
@@ -42,13 +55,15 @@ var defaultRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "C
 
 // New builds a Recognizer.
 func New(o Options) *Recognizer {
-	r := &Recognizer{regions: o.Regions, names: !o.NoNames, lex: buildLexicon(), shapes: make([]uint64, (32<<10)/64)}
+	r := &Recognizer{regions: o.Regions, names: !o.NoNames, lex: buildLexicon(), shapes: make([]uint64, (32<<10)/64), shapes2: make([]uint64, (32<<10)/64)}
 	for w, f := range r.lex {
 		if f&^(fNotName|fOrg|fTitle|fCountry|fCity|fPhraseStart) == 0 {
 			continue // never kept in lower case
 		}
 		k := shapeKey(len(w), w[0], w[len(w)-1])
 		r.shapes[k>>6] |= 1 << (k & 63)
+		k = shapeKey2(w)
+		r.shapes2[k>>6] |= 1 << (k & 63)
 	}
 	if len(r.regions) == 0 {
 		r.regions = defaultRegions
@@ -59,9 +74,18 @@ func New(o Options) *Recognizer {
 // Find appends the matches in text to dst. Matches may overlap; the caller
 // resolves overlaps.
 func (r *Recognizer) Find(text string, dst []match.Match) []match.Match {
-	dst = r.scanNumeric(text, dst)
-	dst = r.scanTokens(text, dst)
-	dst = r.scanGrouped(text, dst)
+	// Each scanner below starts only at bytes of one class: skip the
+	// scanners whose trigger bytes do not occur (candidate-free prose).
+	f := byteFeatures(text)
+	if f&tcNumStart != 0 {
+		dst = r.scanNumeric(text, dst)
+	}
+	if f&tcSpecial != 0 {
+		dst = r.scanTokens(text, dst)
+	}
+	if f&tcUpper != 0 {
+		dst = r.scanGrouped(text, dst)
+	}
 	if r.names {
 		dst = r.scanWords(text, dst)
 	}

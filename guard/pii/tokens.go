@@ -10,33 +10,80 @@ import (
 // maxCandidates bounds the candidates examined per scan pass.
 const maxCandidates = 20000
 
-func isTokenDelim(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\r', '\f', '\v', ',', ';', '"', '\'', '(', ')', '<', '>', '[', ']', '{', '}', '|', '`', '\\':
-		return true
+// Byte classes of the token scanners.
+const (
+	tcDelim    = 1 << iota // token delimiter
+	tcPlain                // a byte of a plain token: letters, '-', '_', '!', '?'
+	tcDigit                // 0-9
+	tcUpper                // A-Z
+	tcNumStart             // may start a numeric region: digit, '+', '('
+	tcSpecial              // neither a delimiter nor a plain-token byte: makes a token worth classifying
+)
+
+var tokClass = func() (t [256]uint8) {
+	for _, c := range []byte(" \t\n\r\f\v,;\"'()<>[]{}|`\\") {
+		t[c] |= tcDelim
 	}
-	return false
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z':
+			t[c] |= tcPlain
+		case c >= 'A' && c <= 'Z':
+			t[c] |= tcPlain | tcUpper
+		case c >= '0' && c <= '9':
+			t[c] |= tcDigit | tcNumStart
+		case c == '-' || c == '_' || c == '!' || c == '?':
+			t[c] |= tcPlain
+		case c == '+' || c == '(':
+			t[c] |= tcNumStart
+		}
+		if t[c]&(tcDelim|tcPlain) == 0 {
+			t[c] |= tcSpecial
+		}
+	}
+	return
+}()
+
+// byteFeatures ORs the token classes of every byte of text: one cheap pass
+// that tells which scanners can find anything at all.
+func byteFeatures(text string) uint8 {
+	var a, b, c, d uint8
+	i := 0
+	for ; i+4 <= len(text); i += 4 {
+		a |= tokClass[text[i]]
+		b |= tokClass[text[i+1]]
+		c |= tokClass[text[i+2]]
+		d |= tokClass[text[i+3]]
+	}
+	for ; i < len(text); i++ {
+		a |= tokClass[text[i]]
+	}
+	return a | b | c | d
 }
+
+func isTokenDelim(c byte) bool { return tokClass[c]&tcDelim != 0 }
 
 // scanTokens classifies whitespace/punctuation-delimited tokens.
 func (r *Recognizer) scanTokens(text string, dst []match.Match) []match.Match {
 	n := len(text)
 	count := 0
 	for i := 0; i < n; {
-		for i < n && isTokenDelim(text[i]) {
+		for i < n && tokClass[text[i]]&tcDelim != 0 {
 			i++
 		}
 		s := i
-		plain := true // only letters, '-', '_' and '!?' so far: nothing to classify
-		for i < n && !isTokenDelim(text[i]) {
-			c := text[i]
-			if plain && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '!' || c == '?') {
-				plain = false
-			}
+		// Plain tokens (only letters, '-', '_', '!', '?') have nothing to classify.
+		for i < n && tokClass[text[i]]&tcPlain != 0 {
+			i++
+		}
+		if i == n || tokClass[text[i]]&tcDelim != 0 {
+			continue
+		}
+		for i < n && tokClass[text[i]]&tcDelim == 0 {
 			i++
 		}
 		e := i
-		if e-s < 4 || plain {
+		if e-s < 4 {
 			continue
 		}
 		count++
@@ -391,7 +438,13 @@ func (r *Recognizer) scanGrouped(text string, dst []match.Match) []match.Match {
 	var buf []byte
 	for i := 0; i+4 <= n; i++ {
 		// Group start: two upper-case letters at a token start.
-		if !isUpper(text[i]) || !isUpper(text[i+1]) || i > 0 && !isTokenDelim(text[i-1]) {
+		for i+4 <= n && tokClass[text[i]]&tcUpper == 0 {
+			i++
+		}
+		if i+4 > n {
+			break
+		}
+		if !isUpper(text[i+1]) || i > 0 && !isTokenDelim(text[i-1]) {
 			continue
 		}
 		buf = buf[:0]

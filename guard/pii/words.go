@@ -2,6 +2,7 @@ package pii
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -21,17 +22,64 @@ type word struct {
 
 func isWordLetter(r rune) bool { return unicode.IsLetter(r) || r == '\'' || r == '’' }
 
-// splitWordsText returns letter words (with inner apostrophes/hyphens) and
+// Byte classes of the word splitter.
+const (
+	wcOther = iota // ASCII, not a letter
+	wcLower        // a-z
+	wcUpper        // A-Z
+	wcHigh         // a byte of a multi-byte rune
+)
+
+var wordClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z':
+			t[c] = wcLower
+		case c >= 'A' && c <= 'Z':
+			t[c] = wcUpper
+		case c >= utf8.RuneSelf:
+			t[c] = wcHigh
+		}
+	}
+	return
+}()
+
+var wordPool = sync.Pool{New: func() any { s := make([]word, 0, 256); return &s }}
+
+// splitWordsText appends to ws the letter words (with inner apostrophes/hyphens) and
 // their lexicon flags. ASCII lower-case words are not copied.
-func (r *Recognizer) splitWordsText(text string) []word {
-	ws := make([]word, 0, 32)
+func (r *Recognizer) splitWordsText(text string, ws []word) []word {
 	var buf []byte
 	i := 0
 	for i < len(text) && len(ws) < maxWords {
-		c := text[i]
-		if c < utf8.RuneSelf && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		// Skip ASCII non-letters.
+		for i < len(text) && wordClass[text[i]] == wcOther {
 			i++
-			continue
+		}
+		if i >= len(text) {
+			break
+		}
+		c := text[i]
+		if c >= 'a' && c <= 'z' {
+			// Fast path: a plain lower-case ASCII word (most of prose).
+			s := i
+			i++
+			for i < len(text) && text[i]-'a' < 26 {
+				i++
+			}
+			if i == len(text) || wordClass[text[i]] == wcOther && text[i] != '\'' && text[i] != '-' {
+				lw := text[s:i]
+				if !r.maybeWord(lw) {
+					continue
+				}
+				f := r.lex[lw]
+				if f&^(fNotName|fOrg|fTitle|fCountry|fCity|fPhraseStart) == 0 {
+					continue // plain lower-case words matter to no recognizer
+				}
+				ws = append(ws, word{s: s, e: i, lower: lw, f: f})
+				continue
+			}
+			i = s // not plain: the general path below
 		}
 		r0, n := utf8.DecodeRuneInString(text[i:])
 		if !unicode.IsLetter(r0) {
@@ -134,11 +182,17 @@ func hasSuffix(w string, suf []string, minStem int) bool {
 }
 
 func (r *Recognizer) scanWords(text string, dst []match.Match) []match.Match {
-	ws := r.splitWordsText(text)
+	p := wordPool.Get().(*[]word)
+	ws := r.splitWordsText(text, (*p)[:0])
 	dst = scanDates(text, ws, dst)
 	dst = scanAddresses(text, ws, dst)
 	dst = scanPersons(text, ws, dst)
 	dst = scanLocations(text, ws, dst)
+	if cap(ws) <= 1<<16 { // larger slices (huge texts) are left to the GC
+		clear(ws) // drop references into text before pooling
+		*p = ws[:0]
+		wordPool.Put(p)
+	}
 	return dst
 }
 
@@ -148,7 +202,7 @@ func scanDates(text string, ws []word, dst []match.Match) []match.Match {
 			dst = append(dst, match.Match{Type: "DATE_TIME", Detector: "pii", Start: w.s, End: w.e, Score: 0.6})
 			continue
 		}
-		if _, ok := months[w.lower]; ok {
+		if w.f&fMonth != 0 { // months[w.lower], from the lexicon flags
 			s, e := w.s, w.e
 			// "5 June", "5th of June"
 			k := s

@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/viper"
 	"github.com/zricethezav/gitleaks/v8/config"
@@ -51,11 +53,16 @@ type rule struct {
 	multiline   bool // the regex can span lines: windows are not cut at line ends
 	// anchored is the regex anchored at the start of the keyword's run, for
 	// gitleaks' generated "identifier = value" rules (they begin with
-	// [\w.-]{0,50}?, so a match starts where the identifier starts); nil otherwise.
+	// [\w.-]{0,50}?, so a match starts where the identifier starts), with
+	// the rule's regex as group 1; nil otherwise.
 	anchored *regexp.Regexp
 	// wbKeywords are keywords the regex must match right after a leading \b
 	// (e.g. jwt: \b(ey...): a hit inside a word ("they") cannot match.
 	wbKeywords map[string]bool
+	// needsOperator: every match has, after one of its keyword hits, an
+	// assignment operator reachable over identifier bytes (operatorAfter);
+	// hits without one are skipped before the regex.
+	needsOperator bool
 }
 
 // Scanner is safe for concurrent use.
@@ -64,9 +71,12 @@ type Scanner struct {
 	global  []allowlist
 	ac      *automaton
 	kwRules [][]int // keyword index -> rule indexes
-	always  []int   // rules without keywords
-	kwLen   []int
-	kws     []string // keyword index -> keyword
+	// kwInWordSkip[kw]: every rule of keyword kw needs it at a word start
+	// (rule.wbKeywords), so a hit inside a word ("valley") is dropped at once.
+	kwInWordSkip []bool
+	always       []int // rules without keywords
+	kwLen        []int
+	kws          []string // keyword index -> keyword
 }
 
 // New compiles the gitleaks default rules and the generic credential rule.
@@ -115,18 +125,27 @@ func New() (*Scanner, error) {
 			}
 		}
 		if strings.HasPrefix(strings.TrimPrefix(src, "(?i)"), `[\w.-]{0,50}?`) {
-			if ar, err := regexp.Compile(`^[^\w.-]{0,8}?(?:` + src + `)`); err == nil {
+			if ar, err := regexp.Compile(`^[^\w.-]{0,8}?(` + src + `)`); err == nil {
 				r.anchored = ar
 			}
 		}
 		for _, a := range gr.Allowlists {
 			r.allow = append(r.allow, convertAllowlist(a))
 		}
+		r.needsOperator = r.id == "generic-api-key" && r.anchored != nil && strings.Contains(src, genericAPIKeyIdent)
 		s.addRule(r, kwIndex, &kws)
 	}
 	s.addRule(genericRule(), kwIndex, &kws)
 	s.addRule(rule{id: "gcp-service-account", re: regexp.MustCompile(`"type"\s*:\s*"service_account"`), keywords: []string{`"type"`}}, kwIndex, &kws)
 	s.ac = newAutomaton(kws)
+	s.kwInWordSkip = make([]bool, len(kws))
+	for ki, rs := range s.kwRules {
+		all := true
+		for _, ri := range rs {
+			all = all && s.rules[ri].wbKeywords[kws[ki]]
+		}
+		s.kwInWordSkip[ki] = all
+	}
 	s.kws = kws
 	s.kwLen = make([]int, len(kws))
 	for i, k := range kws {
@@ -185,32 +204,58 @@ func genericRule() rule {
 // Find appends the secrets in text to dst. Type is SECRET; Detector is
 // "gitleaks:<rule-id>" or "secrets:generic-credential".
 func (s *Scanner) Find(text string, dst []match.Match) []match.Match {
-	// Keyword hits per rule.
-	hits := map[int][]int{}
-	s.ac.scan(text, func(kw, end int) bool {
+	// Keyword hits, then (rule, keyword start) pairs grouped by rule.
+	buf := hitPool.Get().(*hitBuf)
+	defer putHitBuf(buf)
+	// No cap on hits short of the text's own bound: a flood of one keyword
+	// must not hide another rule's hit further on (rules cap their own hits).
+	buf.hits = s.ac.scanHits(text, buf.hits[:0], 8*len(text)+16)
+	buf.pairs = buf.pairs[:0]
+	for _, h := range buf.hits {
+		kw, end := int(h.kw), int(h.end)
 		start := end - s.kwLen[kw]
 		inWord := start > 0 && match.IsWordByte(text[start-1])
+		if inWord && s.kwInWordSkip[kw] {
+			continue
+		}
 		for _, ri := range s.kwRules[kw] {
 			if inWord && s.rules[ri].wbKeywords != nil && s.rules[ri].wbKeywords[s.kws[kw]] {
 				continue
 			}
-			if len(hits[ri]) < maxHitsPerRule {
-				hits[ri] = append(hits[ri], end-s.kwLen[kw])
+			buf.pairs = append(buf.pairs, [2]int32{int32(ri), int32(start)})
+		}
+	}
+	// Stable: hits of one rule stay in text order.
+	slices.SortStableFunc(buf.pairs, func(x, y [2]int32) int { return int(x[0] - y[0]) })
+	hits := buf.byRule[:0]
+	starts := buf.starts[:0]
+	for k := 0; k < len(buf.pairs); {
+		ri := buf.pairs[k][0]
+		from := len(starts)
+		for ; k < len(buf.pairs) && buf.pairs[k][0] == ri; k++ {
+			if len(starts)-from < maxHitsPerRule {
+				starts = append(starts, int(buf.pairs[k][1]))
 			}
 		}
-		return true
-	})
+		hits = append(hits, ruleHits{int(ri), from, len(starts)})
+	}
+	buf.starts = starts
+	buf.byRule = hits
 	n0 := len(dst)
 	for _, ri := range s.always {
 		dst = s.runRule(text, ri, 0, len(text), dst)
 	}
-	for ri, hs := range hits {
+	for _, rh := range hits {
+		ri, hs := rh.rule, starts[rh.from:rh.to]
 		if s.rules[ri].anchored != nil {
 			last := -1
 			for _, h := range hs {
 				a, b := lineWindow(text, h, false)
 				if a == last {
 					continue // same run, same anchored match
+				}
+				if s.rules[ri].needsOperator && !operatorAfter(text, h, b) {
+					continue // e.g. "key" or "token" in prose
 				}
 				last = a
 				dst = s.runAnchored(text, ri, a, b, dst)
@@ -241,6 +286,28 @@ func (s *Scanner) Find(text string, dst []match.Match) []match.Match {
 	}
 	return dedupe(dst, n0)
 }
+
+// maxPooledHits: hit buffers grown past this (huge, keyword-dense texts) are
+// left to the GC instead of being kept in the pool.
+const maxPooledHits = 1 << 16
+
+func putHitBuf(b *hitBuf) {
+	if cap(b.hits) > maxPooledHits || cap(b.pairs) > maxPooledHits {
+		return
+	}
+	hitPool.Put(b)
+}
+
+type ruleHits struct{ rule, from, to int }
+
+type hitBuf struct {
+	hits   []hit
+	pairs  [][2]int32
+	byRule []ruleHits
+	starts []int
+}
+
+var hitPool = sync.Pool{New: func() any { return new(hitBuf) }}
 
 // dedupe drops identical spans found through several windows.
 func dedupe(dst []match.Match, n0 int) []match.Match {
@@ -282,22 +349,45 @@ func lineWindow(text string, h int, multiline bool) (int, int) {
 	return a, b
 }
 
+// genericAPIKeyIdent is the identifier part of gitleaks' generic-api-key
+// rule that operatorAfter relies on: each alternative contains one of the
+// rule's keywords (access, api, auth, key, credential, creds, passwd,
+// password, secret, token), and after it come at most 20 bytes of
+// [ \t\w.-], at most 3 of [\s'"], then the operator.
+const genericAPIKeyIdent = `(?:access|auth|(?-i:[Aa]pi|API)|credential|creds|key|passw(?:or)?d|secret|token)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)`
+
+// operatorAfter reports whether an assignment operator byte (= > : | ? ,)
+// follows the keyword starting at h within the identifier distance (the rest
+// of the identifier, 10 bytes; 20 bytes of [ \t\w.-]; 3 of [\s'"]) over
+// bytes those parts allow, before b.
+func operatorAfter(text string, h, b int) bool {
+	end := min(b, h+48)
+	for j := h; j < end; j++ {
+		c := text[j]
+		switch {
+		case c == '=' || c == '>' || c == ':' || c == '|' || c == '?' || c == ',':
+			return true
+		case match.IsWordByte(c) || c == '.' || c == '-' || c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\'' || c == '"':
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
-// runAnchored matches an anchored rule once at the start of text[a:b].
+// runAnchored matches an anchored rule once at the start of text[a:b]. The
+// anchored regex wraps the rule's in group 1, so one run yields the rule's
+// match and its capture groups.
 func (s *Scanner) runAnchored(text string, ri, a, b int, dst []match.Match) []match.Match {
 	r := &s.rules[ri]
-	whole := r.anchored.FindStringIndex(text[a:b])
-	if whole == nil {
-		return dst
-	}
-	// Re-run the rule's own regex on the match for its capture groups.
-	seg := text[a : a+whole[1]]
-	loc := r.re.FindStringSubmatchIndex(seg)
+	seg := text[a:b]
+	loc := r.anchored.FindStringSubmatchIndex(seg)
 	if loc == nil {
 		return dst
 	}
-	return s.emit(text, r, a, seg, loc, dst)
+	return s.emit(text, r, a, seg, loc[2:], dst)
 }
 
 func (s *Scanner) runRule(text string, ri, a, b int, dst []match.Match) []match.Match {
