@@ -115,6 +115,10 @@ func (r Result) MaxLabel() string {
 type InspectOptions struct {
 	Direction Direction      // default Input
 	Mode      injection.Mode // default injection.ModeUser; ModeDocument for tool results and documents
+	// NoInjection skips prompt-injection detection for this text (DLP still
+	// runs): for instructions the application itself wrote, such as the
+	// system prompt a gateway forwards.
+	NoInjection bool
 }
 
 // Inspect scans text with a fresh pseudonymization state. Use a Session when

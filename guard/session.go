@@ -60,7 +60,7 @@ func (s *Session) Inspect(ctx context.Context, text string, o InspectOptions) Re
 		}
 	}
 	res.Redacted = redacted
-	if e.inj != nil && e.injOn[o.Direction] {
+	if e.inj != nil && e.injOn[o.Direction] && !o.NoInjection {
 		ir := e.inj.Detect(scanned, o.Mode)
 		res.Injection = &ir
 		if ir.Detected {

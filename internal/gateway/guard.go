@@ -16,15 +16,33 @@ type Guard interface {
 // GuardSession inspects the texts of one request and its response, keeping
 // the pseudonyms it handed out so Restore can put the originals back.
 type GuardSession interface {
-	// Inspect checks one text. document is true for tool results and
-	// retrieved documents (indirect prompt injection).
-	Inspect(ctx context.Context, text string, output, document bool) GuardResult
+	// Inspect checks one text of the given kind; output is true for model
+	// output.
+	Inspect(ctx context.Context, text string, output bool, kind TextKind) GuardResult
 	// Restore replaces the session's pseudonyms in text with the originals.
 	Restore(text string) string
 	// NewStream returns an incremental inspector for response text; the
 	// text it releases has the session's pseudonyms restored already.
 	NewStream() GuardStream
 }
+
+// TextKind says where an input text came from, which decides how prompt
+// injection is looked for in it.
+type TextKind int
+
+// Kinds of input text.
+const (
+	// TextUser is a user turn (and any text not listed below): direct
+	// prompt injection and jailbreaks.
+	TextUser TextKind = iota
+	// TextDocument is content the model reads: tool results and retrieved
+	// documents (indirect prompt injection).
+	TextDocument
+	// TextInstructions is the application's own instructions (system and
+	// developer messages): DLP runs on them, injection detection does not,
+	// since they are instructions by design.
+	TextInstructions
+)
 
 // GuardStream inspects a streamed text incrementally with a hold-back window.
 type GuardStream interface {

@@ -19,7 +19,8 @@ func (fakeGuard) NewSession() GuardSession { return &fakeSession{} }
 
 type fakeSession struct{ used bool }
 
-func (s *fakeSession) Inspect(_ context.Context, text string, output, document bool) GuardResult {
+func (s *fakeSession) Inspect(_ context.Context, text string, output bool, kind TextKind) GuardResult {
+	document := kind == TextDocument
 	r := GuardResult{Verdict: "allow", Redacted: text, MaxLabelRank: -1}
 	if document && strings.Contains(text, "INJECT") { // only document mode sees it
 		return GuardResult{Verdict: "block", Injection: true, InjectionScore: 0.97, Signals: []string{"override"}, MaxLabelRank: -1}

@@ -38,6 +38,7 @@ func TestShutdownDrainsOpenStreams(t *testing.T) {
 	cfg.Upstreams = []upstream.Config{{Name: "slow", Kind: "openai", BaseURL: mock.URL + "/v1"}}
 	cfg.Models = []config.Model{{Name: "gpt-4o", Upstream: "slow", Model: "gpt-4o", MaxLabel: "restricted"}}
 	cfg.Roles = policy.Roles{{Name: DemoRole, Models: []string{"*"}, Endpoints: []string{"*"}}}
+	cfg.Guard = config.Guard{} // the demo guard needs guardengine, which imports this package (tested there)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -371,8 +371,14 @@ func (c *call) guardRequest(ex *exchange.Exchange) (GuardSession, bool) {
 		if part.Text == "" {
 			continue
 		}
-		doc := part.Role == exchange.RoleTool || part.Role == exchange.RoleDocument
-		res := sess.Inspect(c.r.Context(), part.Text, false, doc)
+		kind := TextUser
+		switch part.Role {
+		case exchange.RoleTool, exchange.RoleDocument:
+			kind = TextDocument
+		case exchange.RoleSystem:
+			kind = TextInstructions
+		}
+		res := sess.Inspect(c.r.Context(), part.Text, false, kind)
 		c.rec.Guard.add(res)
 		if res.MaxLabelRank > maxRank {
 			maxRank = res.MaxLabelRank
@@ -503,7 +509,7 @@ func (c *call) respond(req *dialect.Request, resp *http.Response, sess GuardSess
 			if part.Text == "" {
 				continue
 			}
-			res := sess.Inspect(c.r.Context(), part.Text, true, false)
+			res := sess.Inspect(c.r.Context(), part.Text, true, TextUser)
 			c.rec.Guard.add(res)
 			switch res.Verdict {
 			case "block":

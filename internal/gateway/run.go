@@ -145,6 +145,13 @@ func StartDemo(ctx context.Context, st store.Store, listen string) (*Demo, error
 		cfg.Models = append(cfg.Models, config.Model{Name: m, Upstream: up, Model: m, MaxLabel: "restricted"})
 	}
 	cfg.Roles = policy.Roles{{Name: DemoRole, Models: []string{"*"}, Endpoints: []string{"*"}}}
+	// The demo shows the guard at work: personal data is pseudonymized on
+	// the way to the model and restored in its answer, credentials and
+	// SSNs are blocked, prompt attacks are blocked, and outputs are checked
+	// for a leaked system-prompt canary and exfiltration links.
+	cfg.Guard.Policies = map[string]config.RawPolicy{"demo": {YAML: []byte(DemoGuardPolicy)}}
+	cfg.Guard.Default = "demo"
+	cfg.Guard.Output = config.OutputChecks{Enabled: true, Canary: true, Action: "block"}
 	if err := cfg.Validate(); err != nil {
 		_ = mock.Close()
 		return nil, fmt.Errorf("demo: %w", err)
@@ -160,6 +167,16 @@ func StartDemo(ctx context.Context, st store.Store, listen string) (*Demo, error
 	}
 	return &Demo{Config: cfg, Key: secret, mock: mock}, nil
 }
+
+// DemoGuardPolicy is the guard policy of `aigis serve --demo`.
+const DemoGuardPolicy = `version: 1
+default_action: pseudonymize
+entities:
+  US_SSN: {action: block}
+  CREDIT_CARD: {action: block}
+  SECRET: {action: block}
+injection: {level: balanced, action: block}
+`
 
 // Close stops the mock upstream.
 func (d *Demo) Close() error {

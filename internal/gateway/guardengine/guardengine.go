@@ -64,13 +64,16 @@ func (g engineGuard) NewSession() gateway.GuardSession { return &engineSession{s
 
 type engineSession struct{ s *guard.Session }
 
-func (s *engineSession) Inspect(ctx context.Context, text string, output, document bool) gateway.GuardResult {
+func (s *engineSession) Inspect(ctx context.Context, text string, output bool, kind gateway.TextKind) gateway.GuardResult {
 	o := guard.InspectOptions{Direction: guard.Input, Mode: injection.ModeUser}
 	if output {
 		o.Direction = guard.Output
 	}
-	if document {
+	switch kind {
+	case gateway.TextDocument:
 		o.Mode = injection.ModeDocument
+	case gateway.TextInstructions:
+		o.NoInjection = true
 	}
 	return fromGuard(s.s.Inspect(ctx, text, o))
 }
