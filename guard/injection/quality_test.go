@@ -39,7 +39,7 @@ func TestQualityHeldOut(t *testing.T) {
 		{injection.Balanced, 0, 0.96, 0.015},
 		{injection.Balanced, 1, 0, 0.015},
 		{injection.Strict, 0, 0.96, 0.04},
-		{injection.Strict, 1, 0, 0.045},
+		{injection.Strict, 1, 0, 0.035},
 		{injection.Permissive, 0, 0.95, 0.005},
 	}
 	scored := map[injection.Level][]trainer.Scored{}
@@ -77,7 +77,7 @@ func TestQualityHeldOut(t *testing.T) {
 	for _, h := range []struct {
 		mode   int
 		maxFPR float64
-	}{{0, 0.021}, {1, 0.03}} {
+	}{{0, 0.021}, {1, 0.02}} {
 		hard := trainer.MetricsOf(sc, trainer.LevelThresholds(bal), func(r *trainer.Row) bool {
 			return r.Mode == h.mode && r.Label == 0 && trainer.HardNegative(r.Text)
 		})

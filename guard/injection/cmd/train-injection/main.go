@@ -38,6 +38,7 @@ func run() error {
 		bits    = flag.Uint("bits", 18, "log2 of hashed feature buckets")
 		seed    = flag.Uint64("seed", 1, "shuffle seed")
 		hard    = flag.Float64("hard-weight", 2, "weight multiplier for hard benign rows")
+		persona = flag.Float64("persona-weight", 4, "weight multiplier for the hand-written benign persona prompts")
 		evalOff = flag.Bool("no-eval", false, "skip the held-out evaluation")
 		dump    = flag.String("dump", "", "write the scored test rows as JSONL here (for error analysis)")
 		model   = flag.String("model", "", "evaluate this model file instead of training one (-out is ignored)")
@@ -62,7 +63,7 @@ func run() error {
 		return err
 	}
 	logf("loaded %d rows", len(rows))
-	cfg := trainer.Config{Bits: uint32(*bits), Epochs: *epochs, Seed: *seed, HardWeight: *hard, Logf: logf}
+	cfg := trainer.Config{Bits: uint32(*bits), Epochs: *epochs, Seed: *seed, HardWeight: *hard, PersonaWeight: *persona, Logf: logf}
 	var blob []byte
 	if *model != "" {
 		if blob, err = os.ReadFile(*model); err != nil {

@@ -33,6 +33,22 @@ const (
 	NumSignals
 )
 
+// Hidden counts: lexicon hits that feed dense features but are not reported
+// as signals of their own.
+const (
+	// sigFrame: role-play framing ("I want you to act as", "play the role
+	// of", "du bist jetzt") — common in benign persona prompts too.
+	sigFrame = NumSignals + iota
+	// sigBreak: rule-breaking language ("no restrictions", "never refuse",
+	// "ohne Zensur") — what turns a persona into a jailbreak.
+	sigBreak
+	// sigHijack: goal-hijack phrasing that is weaker than an override
+	// ("now focus on", "forget about", "your answer must be").
+	sigHijack
+	// NumCounts is the size of Analysis.Counts.
+	NumCounts
+)
+
 // SignalNames are the stable names reported in verdicts, by signal id.
 var SignalNames = [NumSignals]string{
 	"override", "role_spoof", "template_token", "persona_jailbreak", "gibberish_suffix",
@@ -74,7 +90,7 @@ const (
 )
 
 // NumDense is the number of dense (non-hashed) features.
-const NumDense = 25
+const NumDense = 28
 
 // Window bounds for n-gram scoring of long texts (bytes of lower-cased text).
 const (
@@ -105,10 +121,13 @@ type token struct {
 
 // Analysis is everything computed about one text.
 type Analysis struct {
-	Counts    [NumSignals]int
+	Counts    [NumCounts]int
 	Encodings int // EncXxx bits whose decoded content was itself an attack
 	Dense     [NumDense]float32
 	Report    textnorm.Report
+	// Foreign is the share of stop words from languages other than English
+	// among the text's stop words (0 when it has fewer than three).
+	Foreign float32
 	// Set by Score:
 	Z      float64 // model logit (max over windows)
 	NgramZ float64 // n-gram part of Z in the best window
@@ -144,8 +163,13 @@ type Engine struct {
 
 type pattern struct {
 	signal int
+	also   int // a second count incremented with signal (-1: none)
 	slots  []slot
 }
+
+// sigPersonaBreak, as a lexicon entry's signal, counts a hit as both
+// sigPersona (reported) and sigBreak (hidden).
+const sigPersonaBreak = NumCounts
 
 type slot struct {
 	gap  int // tokens allowed before this slot (0 for the first)
@@ -163,7 +187,7 @@ func (s *slot) has(id int32) bool {
 // New compiles the lexicon and attaches a model (nil: signals only, score 0).
 func New(m *Model) (*Engine, error) {
 	e := &Engine{dict: make(map[string]int32, 1024), model: m}
-	for _, le := range lexicon {
+	for _, le := range append(lexicon[:len(lexicon):len(lexicon)], lexiconMulti...) {
 		p, err := e.compile(le)
 		if err != nil {
 			return nil, err
@@ -190,7 +214,7 @@ func New(m *Model) (*Engine, error) {
 			}
 		}
 	}
-	for _, ph := range phrases {
+	for _, ph := range append(phrases[:len(phrases):len(phrases)], phrasesMulti...) {
 		e.phrases = append(e.phrases, []byte(ph.pattern))
 		e.phraseSig = append(e.phraseSig, ph.signal)
 	}
@@ -201,7 +225,10 @@ func New(m *Model) (*Engine, error) {
 }
 
 func (e *Engine) compile(le lexEntry) (pattern, error) {
-	p := pattern{signal: le.signal}
+	p := pattern{signal: le.signal, also: -1}
+	if le.signal == sigPersonaBreak {
+		p.signal, p.also = sigPersona, sigBreak
+	}
 	gap := 0
 	for _, f := range strings.Fields(le.pattern) {
 		if f[0] == '~' {
@@ -374,7 +401,7 @@ func (e *Engine) tokenize(dst []token, low []byte) []token {
 	return dst
 }
 
-func (e *Engine) matchLexicon(toks []token, counts *[NumSignals]int) {
+func (e *Engine) matchLexicon(toks []token, counts *[NumCounts]int) {
 	for i, t := range toks {
 		if t.id < 0 {
 			continue
@@ -383,6 +410,9 @@ func (e *Engine) matchLexicon(toks []token, counts *[NumSignals]int) {
 			p := &e.patterns[pi]
 			if matchFrom(p, toks, i) {
 				counts[p.signal]++
+				if p.also >= 0 {
+					counts[p.also]++
+				}
 			}
 		}
 	}
@@ -407,14 +437,19 @@ func matchFrom(p *pattern, toks []token, i int) bool {
 	return true
 }
 
-func (e *Engine) matchPhrases(low []byte, r *textnorm.Report, counts *[NumSignals]int) {
+func (e *Engine) matchPhrases(low []byte, r *textnorm.Report, counts *[NumCounts]int) {
 	l := &r.Letters
 	if l[textnorm.ScriptHan]+l[textnorm.ScriptKana]+l[textnorm.ScriptHangul]+l[textnorm.ScriptArabic]+l[textnorm.ScriptDevanagari] == 0 {
 		return
 	}
 	for i, ph := range e.phrases {
 		if bytes.Contains(low, ph) {
-			counts[e.phraseSig[i]]++
+			if sig := e.phraseSig[i]; sig == sigPersonaBreak {
+				counts[sigPersona]++
+				counts[sigBreak]++
+			} else {
+				counts[sig]++
+			}
 		}
 	}
 }
@@ -597,12 +632,22 @@ func (e *Engine) dense(s *Scratch, mode int, a *Analysis) {
 	d[17] = float32(punct) / n
 	d[18] = float32(digits) / n
 	d[19] = float32(newlines) * 100 / n
-	you := 0
+	you, en, other := 0, 0, 0
 	for _, t := range s.toks {
 		w := s.low[t.s:t.e]
 		if string(w) == "you" || string(w) == "your" || string(w) == "you're" {
 			you++
 		}
+		if l, ok := stopLang[string(w)]; ok {
+			if l == 0 {
+				en++
+			} else {
+				other++
+			}
+		}
+	}
+	if en+other >= 3 {
+		a.Foreign = float32(other) / float32(en+other)
 	}
 	d[20] = float32(you) / float32(len(s.toks)+1)
 	if len(s.low) > 0 && bytes.HasSuffix(bytes.TrimSpace(s.low), []byte("?")) {
@@ -611,6 +656,13 @@ func (e *Engine) dense(s *Scratch, mode int, a *Analysis) {
 	d[22] = float32(quotes) / n
 	d[23] = float32(code) / n
 	d[24] = log1p(a.Counts[sigDirective])
+	// Persona framing alone (benign persona prompts: "act as a travel
+	// guide") versus persona plus rule-breaking language (jailbreaks).
+	if a.Counts[sigFrame] > 0 && a.Counts[sigBreak]+a.Counts[sigOverride]+a.Counts[sigLeak]+a.Counts[sigTemplate] == 0 {
+		d[25] = 1
+	}
+	d[26] = log1p(a.Counts[sigBreak])
+	d[27] = log1p(a.Counts[sigHijack])
 }
 
 // decodeLayer looks for encoded payloads and scans their decoded content.
@@ -643,7 +695,7 @@ func (e *Engine) decodeLayer(mode int, s *Scratch, a *Analysis, depth int) {
 	lex := a.Counts[sigOverride] + a.Counts[sigPersona] + a.Counts[sigLeak]
 	// rot13 and leetspeak: run the lexicon over the transformed text, when
 	// the text has rot13 stop words ("gur", "naq", "lbh"...) or leet shapes.
-	var c [NumSignals]int
+	var c [NumCounts]int
 	if e.rot13Hint(s.toks) {
 		rot := textnorm.ROT13(string(s.low))
 		s.child.toks = e.tokenize(s.child.toks[:0], []byte(rot))
@@ -653,7 +705,7 @@ func (e *Engine) decodeLayer(mode int, s *Scratch, a *Analysis, depth int) {
 		}
 	}
 	if textnorm.HasLeet(string(s.low)) {
-		c = [NumSignals]int{}
+		c = [NumCounts]int{}
 		de := textnorm.Deleet(string(s.low))
 		s.child.toks = e.tokenize(s.child.toks[:0], []byte(de))
 		e.matchLexicon(s.child.toks, &c)
@@ -956,14 +1008,15 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // languages and templates the n-gram model never saw. Training fits the
 // learned part on top of this prior, so learned weights correct it where data
 // exists (for example benign security texts that say "ignore").
-var rulePriorWeights = [2][NumSignals]float64{
+var rulePriorWeights = [2][NumCounts]float64{
 	ModeUser: {sigOverride: 2.0, sigRoleSpoof: 0.6, sigTemplate: 1.5, sigPersona: 0.8, sigGibberish: 1.5,
-		sigLeak: 1.0, sigSplit: 1.2, sigManyShot: 1.0, sigInvisible: 0.5, sigSmuggling: 3, sigHomoglyph: 1.5},
+		sigLeak: 1.0, sigSplit: 1.2, sigManyShot: 1.0, sigInvisible: 0.5, sigSmuggling: 3, sigHomoglyph: 1.5,
+		sigBreak: 0.5},
 	// In documents, text that addresses the model reading it is the mark of
 	// an indirect injection; personas and role play are ordinary content.
 	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 1.0,
 		sigLeak: 1.0, sigSplit: 1.0, sigManyShot: 0.5, sigInvisible: 1.0, sigSmuggling: 3, sigHomoglyph: 1.5,
-		sigDirective: 1.5},
+		sigDirective: 1.5, sigBreak: 0.2},
 }
 
 // NgramTrust scales the n-gram part of the logit: 1 for text written mostly
@@ -972,9 +1025,43 @@ var rulePriorWeights = [2][NumSignals]float64{
 // script, so n-gram weights over other scripts' bytes are mostly noise
 // (a Chinese override scored a strongly negative n-gram logit); the rule
 // prior, tripled for such text, carries the decision instead.
+//
+// The same holds, less strongly, for Latin-script text in other languages
+// (German, French, Spanish…): where most stop words are not English, the
+// n-gram part is scaled down to as little as one half and the rule prior
+// doubled, so that the multilingual lexicon, not byte n-grams learned from
+// a handful of non-English rows, carries the decision.
 func NgramTrust(a *Analysis) float64 {
-	return math.Min(1, 2*(1-float64(a.Dense[15])))
+	t := math.Min(1, 2*(1-float64(a.Dense[15])))
+	if f := float64(a.Foreign); f > 0.5 {
+		t = math.Min(t, 1.5-f)
+	}
+	return t
 }
+
+// stopLang maps common stop words to 0 (English) or 1 (another language
+// of the lexicon written in Latin script).
+var stopLang = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for _, w := range []string{"the", "and", "is", "you", "of", "to", "what", "this", "that", "are", "for", "with", "it", "in", "a", "an", "be", "on", "my", "me"} {
+		m[w] = 0
+	}
+	for _, w := range []string{
+		"der", "die", "das", "und", "ist", "nicht", "ich", "du", "ein", "eine", "mit", "sie", "wie", "alle", "auf", "für", "zu", "den", "dem", "es", "was", "bitte",
+		"le", "les", "est", "et", "vous", "une", "pas", "je", "tu", "des", "du", "la", "que", "qui", "pour", "dans", "sur", "avec",
+		"el", "los", "las", "y", "una", "por", "todas", "lo", "para", "con", "del", "como", "pero", "qué",
+		"il", "di", "che", "sono", "gli", "della", "tutte", "per", "non", "questo", "come",
+		"não", "você", "uma", "os", "são", "muito", "para", "com", "isso", "mas",
+		"het", "een", "niet", "ik", "jij", "zijn", "van", "en", "je", "op", "dat",
+		"ve", "bir", "bu", "için", "değil",
+		"się", "nie", "jest", "że", "wszystkie", "na", "jak", "czy",
+	} {
+		if _, ok := m[w]; !ok {
+			m[w] = 1
+		}
+	}
+	return m
+}()
 
 // RulePrior is the fixed signal part of the logit. Where most letters are
 // outside the Latin script, the n-gram model knows little, so the prior
@@ -986,6 +1073,8 @@ func RulePrior(a *Analysis, mode int) float64 {
 	}
 	if a.Dense[15] > 0.5 {
 		z *= 3
+	} else if a.Foreign > 0.5 {
+		z *= 2
 	}
 	return z
 }

