@@ -127,7 +127,7 @@ func modelCard(a discover.Asset) *cdx.MLModelCard {
 	params := &cdx.MLModelParameters{
 		Task:               p["card.pipeline_tag"],
 		ArchitectureFamily: or(p["model_type"], p["family"]),
-		ModelArchitecture:  or(p["architectures"], p["format"]),
+		ModelArchitecture:  p["architectures"], // the file format (pickle, GGUF, ...) is not an architecture: it stays in aigis:format
 	}
 	if ds := p["card.datasets"]; ds != "" {
 		var list []cdx.MLDatasetChoice

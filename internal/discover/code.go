@@ -480,15 +480,19 @@ func isSQLSink(call string) bool {
 	return strings.HasPrefix(call, ".execute") || strings.HasPrefix(call, ".query") || strings.HasPrefix(call, ".raw") || strings.HasPrefix(call, "text")
 }
 
-// builtQuery reports a statement built by formatting or concatenation.
+// builtQuery reports a statement built by formatting or concatenation. A
+// "%" counts only as Python's %-operator after a string ("..." % x), not as
+// a DB-API placeholder ("... = %s", (x,)), which is a bound parameter.
 func builtQuery(call string) bool {
-	for _, m := range []string{"f\"", "f'", "+", "%", "${", ".format(", "`"} {
+	for _, m := range []string{"f\"", "f'", "+", "${", ".format(", "`"} {
 		if strings.Contains(call, m) {
 			return true
 		}
 	}
-	return false
+	return strings.IndexByte(call, '%') >= 0 && percentFormat.MatchString(call)
 }
+
+var percentFormat = regexp.MustCompile(`["']\s*%\s*[\w(\[{]`)
 
 var (
 	// endpointHints: every alternative of endpointRe contains one of these

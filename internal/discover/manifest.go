@@ -47,7 +47,12 @@ var (
 
 // manifest reads one dependency manifest and records AI packages.
 func (w *worker) manifest(rel, lower string, data []byte) {
+	if looksBinary(data) {
+		w.c.warn(rel, "binary content in a file named like a dependency manifest: not parsed")
+		return
+	}
 	var deps []dep
+	var err error
 	switch {
 	case strings.HasPrefix(lower, "requirements"):
 		eachLine(data, func(n int, line string) {
@@ -98,9 +103,9 @@ func (w *worker) manifest(rel, lower string, data []byte) {
 			}
 		})
 	case lower == "package.json":
-		deps = packageJSONDeps(data)
+		deps, err = packageJSONDeps(data)
 	case lower == "package-lock.json":
-		deps = packageLockDeps(data)
+		deps, err = packageLockDeps(data)
 	case lower == "yarn.lock":
 		var name string
 		var nameLine int
@@ -164,6 +169,10 @@ func (w *worker) manifest(rel, lower string, data []byte) {
 				deps = append(deps, dep{ecoNuGet, m[1], m[2], n})
 			}
 		})
+	}
+	if err != nil {
+		w.c.warn(rel, "cannot parse %s: %v", path.Base(rel), err)
+		return
 	}
 	for _, d := range deps {
 		r, ok := lookupPkg(d.eco, d.name)
@@ -242,10 +251,10 @@ func tomlDeps(data []byte) []dep {
 	return deps
 }
 
-func packageJSONDeps(data []byte) []dep {
+func packageJSONDeps(data []byte) ([]dep, error) {
 	var pj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &pj); err != nil {
-		return nil
+		return nil, err
 	}
 	var deps []dep
 	for _, sec := range []string{"dependencies", "devDependencies", "peerDependencies", "optionalDependencies"} {
@@ -257,16 +266,16 @@ func packageJSONDeps(data []byte) []dep {
 			deps = append(deps, dep{ecoNPM, name, ver, lineOfText(data, `"`+name+`"`)})
 		}
 	}
-	return deps
+	return deps, nil
 }
 
-func packageLockDeps(data []byte) []dep {
+func packageLockDeps(data []byte) ([]dep, error) {
 	var pl struct {
 		Packages     map[string]struct{ Version string } `json:"packages"`
 		Dependencies map[string]struct{ Version string } `json:"dependencies"`
 	}
 	if err := json.Unmarshal(data, &pl); err != nil {
-		return nil
+		return nil, err
 	}
 	var deps []dep
 	for k, v := range pl.Packages {
@@ -282,7 +291,7 @@ func packageLockDeps(data []byte) []dep {
 			deps = append(deps, dep{ecoNPM, name, v.Version, lineOfText(data, `"`+name+`"`)})
 		}
 	}
-	return deps
+	return deps, nil
 }
 
 func purl(eco, name, version string) string {

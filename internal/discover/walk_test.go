@@ -129,6 +129,8 @@ func TestBadInputWarnsAndContinues(t *testing.T) {
 	write(t, root, "main.bicep", "resource x 'Microsoft.CognitiveServices/accounts@2023-05-01' = {\n  name: 'x\n")
 	write(t, root, "package.json", "\x00\x01\x02binary junk\xff\xfe")
 	write(t, root, ".mcp.json", "{not json")
+	write(t, root, "broken/package.json", `{"dependencies": {"openai": `)
+	write(t, root, "requirements.txt", "openai==1.0\x00\x00\x7fELF")
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
 	write(t, root, "deep/azuredeploy.json", `{"$schema":"deploymentTemplate","contentVersion":"1","resources":`+deep+`}`)
 	write(t, root, "deep.yaml", "AWSTemplateFormatVersion: x\nResources: "+strings.Repeat("[", 5000)+strings.Repeat("]", 5000)+"\n")
@@ -142,7 +144,8 @@ func TestBadInputWarnsAndContinues(t *testing.T) {
 	for _, w := range res.Warnings {
 		warned[w.File] = true
 	}
-	for _, f := range []string{"bad.tf", "azuredeploy.json", "template.yaml", "main.bicep", ".mcp.json", "deep/azuredeploy.json", "deep.yaml"} {
+	for _, f := range []string{"bad.tf", "azuredeploy.json", "template.yaml", "main.bicep", ".mcp.json", "deep/azuredeploy.json", "deep.yaml",
+		"package.json", "broken/package.json", "requirements.txt"} {
 		if !warned[f] {
 			t.Errorf("no warning naming %s; warnings: %+v", f, res.Warnings)
 		}

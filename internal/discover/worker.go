@@ -67,6 +67,9 @@ func (w *worker) process(ctx context.Context, j fileJob) {
 		}
 	}
 	if looksBinary(head) {
+		if isManifest(lower) || isMCPConfigPath(j.rel) || ext == ".tf" || ext == ".bicep" {
+			w.c.warn(j.rel, "binary content in a file named like a manifest or config: not parsed")
+		}
 		return
 	}
 	interesting := isManifest(lower) || sourceExts[ext] != "" || isMCPConfigPath(j.rel) || ext == ".template" ||

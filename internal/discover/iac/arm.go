@@ -79,7 +79,9 @@ func armResources(path string, root map[string]any, format string) []Resource {
 			if typ == "" {
 				continue
 			}
-			name := textOf(m["name"])
+			// Checkov substitutes parameters('x') / variables('x') with
+			// their default before it prints the resource as type.name.
+			name := textOf(resolve(m["name"]))
 			if parentType != "" && !strings.Contains(typ, "/") {
 				typ = parentType + "/" + typ
 				name = parentName + "/" + name

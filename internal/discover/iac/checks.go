@@ -350,5 +350,12 @@ const (
 	armSearch    = "Microsoft.Search/searchServices"
 )
 
-var policyAction = regexp.MustCompile(`(?i)"?action"?\s*[:=]\s*\[?\s*"(\*|[a-z0-9]+:\*)"`)
-var policyResource = regexp.MustCompile(`(?i)"?resource"?\s*[:=]\s*\[?\s*"\*"`)
+// IAM policy text (JSON, jsonencode HCL or policy-document blocks): the
+// Action key (not NotAction), a Resource list holding "*", a Deny effect.
+var (
+	policyActionKey = regexp.MustCompile(`(?i)"?\bactions?"?\s*[:=]\s*`)
+	policyResource  = regexp.MustCompile(`(?i)"?\bresources?"?\s*[:=]\s*\[?[^\]=:]*?"\*"`)
+	policyDeny      = regexp.MustCompile(`(?i)"?\beffect"?\s*[:=]\s*"deny"`)
+	quotedString    = regexp.MustCompile(`"([^"]*)"`)
+	serviceWildcard = regexp.MustCompile(`(?i)^[a-z0-9-]+:\*$`)
+)

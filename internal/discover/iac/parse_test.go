@@ -8,11 +8,11 @@ func TestParseAddressesAndLines(t *testing.T) {
 	arm := []byte(`{
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
-  "parameters": {"pna": {"type": "string", "defaultValue": "Disabled"}},
+  "parameters": {"pna": {"type": "string", "defaultValue": "Disabled"}, "acct": {"type": "string", "defaultValue": "oai"}},
   "resources": [
     {
       "type": "Microsoft.CognitiveServices/accounts",
-      "name": "oai",
+      "name": "[parameters('acct')]",
       "properties": {"publicNetworkAccess": "[parameters('pna')]"},
       "resources": [
         {"type": "deployments", "name": "gpt4o", "properties": {"model": {"name": "gpt-4o"}}}
@@ -49,9 +49,9 @@ func TestParseAddressesAndLines(t *testing.T) {
 		t.Errorf("!GetAtt not converted: %#v", v)
 	}
 
-	k8s := []byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: b\n")
+	k8s := []byte("apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: b\n  namespace: ml\n")
 	rs, err = ParseYAML("k.yaml", k8s)
-	if err != nil || len(rs) != 2 || rs[0].Address() != "Service.a" || rs[1].Address() != "Deployment.b" || rs[1].Line != 6 {
+	if err != nil || len(rs) != 2 || rs[0].Address() != "Service.default.a" || rs[1].Address() != "Deployment.ml.b" || rs[1].Line != 6 {
 		t.Fatalf("k8s: %v %+v", err, rs)
 	}
 

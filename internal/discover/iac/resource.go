@@ -42,7 +42,13 @@ type Resource struct {
 }
 
 // Address is the resource address as Checkov prints it: "type.name".
-func (r *Resource) Address() string { return r.Type + "." + r.Name }
+func (r *Resource) Address() string {
+	if r.Format == Kubernetes {
+		// Checkov prints Kubernetes objects as Kind.namespace.name
+		return r.Type + "." + namespace(r) + "." + r.Name
+	}
+	return r.Type + "." + r.Name
+}
 
 // Expr is a value that could not be resolved statically; Text is its source.
 type Expr struct{ Text string }

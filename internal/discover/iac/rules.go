@@ -53,7 +53,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AZ-003", Title: "Azure AI Services account has no managed identity", Severity: finding.Medium,
 			ATLAS: atlasCreds, OWASP: owaspDisc,
-			Equivalents: []string{"CKV_AZURE_238", "AzurePolicy:fe3fd216-4f83-4fc1-8984-2bbec80a3418", "Azure.Cognitive.ManagedIdentity"},
+			Equivalents: []string{"CKV_AZURE_238", "AzurePolicy:fe3fd216-4f83-4fc1-8984-2bbec80a3418", "Azure.Cognitive.ManagedIdentity", "Azure.AI.ManagedIdentity"},
 			Remediation: "Add an identity block (SystemAssigned or UserAssigned) so the account reaches Key Vault and storage without stored secrets.",
 			targets: []target{
 				{tf, []string{tfCognitive, tfAIServices}, wantSet("identity/type")},
@@ -63,7 +63,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AZ-004", Title: "Azure OpenAI account does not restrict outbound network access (data loss prevention)", Severity: finding.Medium,
 			ATLAS: []string{"AML.T0025", "AML.T0057"}, OWASP: []string{"LLM02:2025", "LLM06:2025"},
-			Equivalents: []string{"CKV_AZURE_247", "Azure.Cognitive.RestrictOutbound"},
+			Equivalents: []string{"CKV_AZURE_247"},
 			Remediation: "Set outbound_network_access_restricted = true with an fqdns allow-list (ARM/Bicep: restrictOutboundNetworkAccess = true, allowedFqdnList = [...]).",
 			targets: []target{
 				{tf, []string{tfCognitive}, when(kindIs("kind", "OpenAI"), allOf(wantBool("outbound_network_access_restricted", true, false), wantSet("fqdns")))},
@@ -73,7 +73,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AZ-005", Title: "Azure AI Services account is not encrypted with a customer-managed key", Severity: finding.Low,
 			ATLAS: atlasExfil, OWASP: owaspCMK,
-			Equivalents: []string{"CKV2_AZURE_22", "AzurePolicy:67121cc7-ff39-4ab8-b7e3-95b84dab487d", "Azure.Cognitive.CustomerManagedKey"},
+			Equivalents: []string{"CKV2_AZURE_22", "AzurePolicy:67121cc7-ff39-4ab8-b7e3-95b84dab487d"},
 			Remediation: remCMK + " Terraform: azurerm_cognitive_account_customer_managed_key or a customer_managed_key block; ARM/Bicep: properties.encryption.keySource = 'Microsoft.KeyVault'.",
 			targets: []target{
 				{tf, []string{tfCognitive, tfAIServices}, func(r *Resource, s *Set) verdict {
@@ -124,7 +124,6 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AZ-008", Title: "Azure AI Services account has no custom subdomain (Entra ID auth and private endpoints need one)", Severity: finding.Low,
 			ATLAS: atlasCreds, OWASP: owaspDisc,
-			Equivalents: []string{"Azure.Cognitive.DomainName"},
 			Remediation: "Set custom_subdomain_name (ARM/Bicep: properties.customSubDomainName) so token-based authentication and private endpoints work.",
 			targets: []target{
 				{tf, []string{tfCognitive, tfAIServices}, wantSet("custom_subdomain_name")},
@@ -135,7 +134,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-AML-001", Title: "Azure ML compute cluster allows local authentication", Severity: finding.Medium,
 			ATLAS: atlasCreds, OWASP: owaspDisc,
-			Equivalents: []string{"CKV_AZURE_142", "AzurePolicy:e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f", "Azure.ML.ComputeLocalAuth"},
+			Equivalents: []string{"CKV_AZURE_142", "AzurePolicy:e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f", "Azure.ML.DisableLocalAuth"},
 			Remediation: "Set local_auth_enabled = false on the compute cluster (ARM/Bicep: properties.disableLocalAuth = true) and use Entra ID.",
 			targets: []target{
 				{tf, []string{"azurerm_machine_learning_compute_cluster"}, wantBool("local_auth_enabled", false, true)},
@@ -147,8 +146,10 @@ func cloudChecks() []Check {
 			ATLAS: atlasPublic, OWASP: owaspPublic,
 			Equivalents: []string{"CKV_AZURE_144", "AzurePolicy:438c38d2-3772-465a-a9cc-7a6666a275ce", "Azure.ML.PublicAccess"},
 			Remediation: "Set public_network_access_enabled = false on the workspace and reach it through a private endpoint.",
+			// CKV_AZURE_144 is a negative-value check in Checkov: only an
+			// explicit true fails, an absent attribute passes.
 			targets: []target{
-				{tf, []string{tfMLWS}, wantBool("public_network_access_enabled", false, true)},
+				{tf, []string{tfMLWS}, wantBool("public_network_access_enabled", false, false)},
 			},
 		},
 		{
@@ -243,7 +244,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-SRCH-001", Title: "Azure AI Search service allows public network access", Severity: finding.High,
 			ATLAS: []string{"AML.T0049", "AML.T0085.000"}, OWASP: []string{"LLM02:2025", "LLM08:2025"},
-			Equivalents: []string{"CKV_AZURE_124", "AzurePolicy:ee980b6d-0eca-4501-8d54-f6290fd512c3", "Azure.Search.PublicAccess"},
+			Equivalents: []string{"CKV_AZURE_124", "AzurePolicy:ee980b6d-0eca-4501-8d54-f6290fd512c3"},
 			Remediation: "Set public_network_access_enabled = false (ARM/Bicep: properties.publicNetworkAccess = 'disabled') and use a private endpoint.",
 			targets: []target{
 				{tf, []string{tfSearch}, wantBool("public_network_access_enabled", false, true)},
@@ -310,7 +311,7 @@ func cloudChecks() []Check {
 		{
 			ID: "AIGIS-SRCH-006", Title: "Azure AI Search service allows API key authentication", Severity: finding.Medium,
 			ATLAS: atlasCreds, OWASP: []string{"LLM02:2025", "LLM08:2025"},
-			Equivalents: []string{"AzurePolicy:6300012e-e9a4-4649-b41f-a85f5c43be91", "Azure.Search.LocalAuth"},
+			Equivalents: []string{"AzurePolicy:6300012e-e9a4-4649-b41f-a85f5c43be91"},
 			Remediation: "Set local_authentication_enabled = false (ARM/Bicep: properties.disableLocalAuth = true) and use Entra ID roles.",
 			targets: []target{
 				{tf, []string{tfSearch}, wantBool("local_authentication_enabled", false, true)},
@@ -580,37 +581,36 @@ func cloudChecks() []Check {
 			ATLAS: atlasExfil, OWASP: owaspCMK,
 			Equivalents: []string{"CKV2_GCP_24"},
 			Remediation: remCMK + " Set encryption_spec.kms_key_name.",
-			targets:     []target{{tf, []string{"google_vertex_ai_endpoint"}, wantSet("encryption_spec/kms_key_name")}},
+			targets:     []target{{tf, []string{"google_vertex_ai_endpoint"}, wantSet("encryption_spec")}},
 		},
 		{
 			ID: "AIGIS-GCP-008", Title: "Vertex AI featurestore is not encrypted with a customer-managed key", Severity: finding.Low,
 			ATLAS: atlasExfil, OWASP: owaspCMK,
 			Equivalents: []string{"CKV2_GCP_25"},
 			Remediation: remCMK + " Set encryption_spec.kms_key_name.",
-			targets:     []target{{tf, []string{"google_vertex_ai_featurestore"}, wantSet("encryption_spec/kms_key_name")}},
+			targets:     []target{{tf, []string{"google_vertex_ai_featurestore"}, wantSet("encryption_spec")}},
 		},
 		{
 			ID: "AIGIS-GCP-009", Title: "Vertex AI tensorboard is not encrypted with a customer-managed key", Severity: finding.Low,
 			ATLAS: atlasExfil, OWASP: owaspCMK,
 			Equivalents: []string{"CKV2_GCP_26"},
 			Remediation: remCMK + " Set encryption_spec.kms_key_name.",
-			targets:     []target{{tf, []string{"google_vertex_ai_tensorboard"}, wantSet("encryption_spec/kms_key_name")}},
+			targets:     []target{{tf, []string{"google_vertex_ai_tensorboard"}, wantSet("encryption_spec")}},
 		},
 		{
 			ID: "AIGIS-GCP-010", Title: "Vertex AI workbench instance disks are not encrypted with a customer-managed key", Severity: finding.Low,
 			ATLAS: atlasExfil, OWASP: owaspCMK,
 			Equivalents: []string{"CKV2_GCP_27"},
-			Remediation: "Set gce_setup.boot_disk.disk_encryption = \"CMEK\" (and on data_disks) with kms_key.",
+			Remediation: "Set gce_setup.boot_disk.kms_key (and kms_key on every data_disks block) to a Cloud KMS key, with disk_encryption = \"CMEK\".",
+			// CKV2_GCP_27: boot_disk.kms_key exists, and data_disks is absent or has kms_key.
 			targets: []target{{tf, []string{"google_workbench_instance"}, func(r *Resource, _ *Set) verdict {
-				v, _ := r.attr("gce_setup", "boot_disk", "disk_encryption")
-				if s, _ := strOf(v); !strings.EqualFold(s, "CMEK") {
-					return failf("gce_setup.boot_disk.disk_encryption is not CMEK")
+				if !isSet(r.attr("gce_setup", "boot_disk", "kms_key")) {
+					return failf("gce_setup.boot_disk.kms_key is not set")
 				}
 				if dd, ok := r.attr("gce_setup", "data_disks"); ok {
 					for _, d := range listOf(dd) {
-						e, _ := get(d, "disk_encryption")
-						if s, _ := strOf(e); !strings.EqualFold(s, "CMEK") {
-							return failf("gce_setup.data_disks.disk_encryption is not CMEK")
+						if !isSet(get(d, "kms_key")) {
+							return failf("gce_setup.data_disks.kms_key is not set")
 						}
 					}
 				}
@@ -636,7 +636,8 @@ func cloudChecks() []Check {
 			ATLAS: []string{"AML.T0049", "AML.T0085.000"}, OWASP: []string{"LLM08:2025", "LLM02:2025"},
 			Equivalents: []string{"CKV2_GCP_34"},
 			Remediation: "Do not set public_endpoint_enabled = true; use network or private_service_connect_config.",
-			targets:     []target{{tf, []string{"google_vertex_ai_index_endpoint"}, allOf(wantBool("public_endpoint_enabled", false, false), anyOf(wantSet("network"), wantBool("private_service_connect_config/enable_private_service_connect", true, false)))}},
+			// CKV2_GCP_34: public_endpoint_enabled != true.
+			targets: []target{{tf, []string{"google_vertex_ai_index_endpoint"}, wantBool("public_endpoint_enabled", false, false)}},
 		},
 		{
 			ID: "AIGIS-GCP-014", Title: "Vertex AI runtime is not encrypted with a customer-managed key", Severity: finding.Low,
@@ -698,9 +699,100 @@ func listOf(v any) []any {
 	return []any{v}
 }
 
+// permissivePolicy reports an Allow statement whose Action is "*" (Checkov
+// CKV2_AWS_68), or "service:*" on Resource "*" (an aigis extension). Each
+// statement is the innermost {...} around its Action key; Deny statements
+// are skipped. Bounds: at most maxPolicyActions Action keys are looked at,
+// and a statement is searched for at most maxStatementScan bytes each way.
 func permissivePolicy(text string) string {
-	if policyAction.MatchString(text) && policyResource.MatchString(text) {
-		return "policy allows Action \"*\" (or service:*) on Resource \"*\""
+	for _, m := range policyActionKey.FindAllStringIndex(text, maxPolicyActions) {
+		vals := actionValues(text[m[1]:])
+		all, svc := false, false
+		for _, v := range vals {
+			all = all || v == "*"
+			svc = svc || serviceWildcard.MatchString(v)
+		}
+		if !all && !svc {
+			continue
+		}
+		stmt := enclosingObject(text, m[0])
+		// literal tests first: the expressions run only when they can match
+		if (strings.Contains(stmt, "eny") || strings.Contains(stmt, "ENY")) && policyDeny.MatchString(stmt) {
+			continue
+		}
+		if all {
+			return "policy statement allows Action \"*\""
+		}
+		if strings.Contains(stmt, `"*"`) && policyResource.MatchString(stmt) {
+			return "policy statement allows Action \"service:*\" on Resource \"*\""
+		}
 	}
 	return ""
+}
+
+// actionValues returns the quoted strings of the value that starts rest: one
+// string, or the strings of a [...] list.
+func actionValues(rest string) []string {
+	rest = strings.TrimLeft(rest, " \t\r\n")
+	if rest == "" {
+		return nil
+	}
+	end := len(rest)
+	if rest[0] == '[' {
+		if i := strings.IndexByte(rest, ']'); i >= 0 {
+			end = i
+		}
+	} else if rest[0] == '"' {
+		if i := strings.IndexByte(rest[1:], '"'); i >= 0 {
+			end = i + 2
+		}
+	} else {
+		return nil
+	}
+	var out []string
+	for _, q := range quotedString.FindAllStringSubmatch(rest[:end], -1) {
+		out = append(out, q[1])
+	}
+	return out
+}
+
+// enclosingObject returns the innermost {...} (or the whole text when there
+// is none) around position at.
+const (
+	maxPolicyActions = 1024
+	maxStatementScan = 8 << 10
+)
+
+func enclosingObject(text string, at int) string {
+	start, end := max(0, at-maxStatementScan), min(len(text), at+maxStatementScan)
+	lo, hi := start, end
+	depth := 0
+back:
+	for i := at - 1; i >= lo; i-- {
+		switch text[i] {
+		case '}':
+			depth++
+		case '{':
+			if depth == 0 {
+				start = i
+				break back
+			}
+			depth--
+		}
+	}
+	depth = 0
+fwd:
+	for i := at; i < hi; i++ {
+		switch text[i] {
+		case '{':
+			depth++
+		case '}':
+			if depth == 0 {
+				end = i + 1
+				break fwd
+			}
+			depth--
+		}
+	}
+	return text[start:end]
 }

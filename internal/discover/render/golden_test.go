@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
 	"github.com/aigis-dev/aigis/internal/discover"
 	"github.com/aigis-dev/aigis/internal/discover/render"
 	"github.com/aigis-dev/aigis/internal/finding"
@@ -111,9 +113,23 @@ func TestJSONShape(t *testing.T) {
 	}
 }
 
-// TestSARIFStructure checks the SARIF 2.1.0 structure code scanning needs.
+// TestSARIFStructure validates the discover SARIF log (every rule in
+// driver.rules) against the SARIF 2.1.0 JSON schema embedded in go-sarif,
+// then checks the structure code scanning needs.
 func TestSARIFStructure(t *testing.T) {
 	out, _ := run(t, "sarif")
+	rep, err := sarif.FromBytes([]byte(out), sarif.WithStrictValidation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.Validate(); err != nil {
+		t.Fatalf("discover SARIF does not validate against the 2.1.0 schema: %v", err)
+	}
+	// the validation must be able to fail: a result level outside the enum
+	rep.Runs[0].Results[0].Level = "fatal"
+	if err := rep.Validate(); err == nil {
+		t.Fatal("schema validation accepted an invalid result level")
+	}
 	var log struct {
 		Schema  string `json:"$schema"`
 		Version string `json:"version"`

@@ -1,0 +1,3 @@
+resource "google_vertex_ai_index_endpoint" "e" {
+  display_name = "e"
+}
