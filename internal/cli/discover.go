@@ -36,7 +36,8 @@ MCP server configs and cloud AI resources in IaC (Terraform, ARM, Bicep,
 CloudFormation, Kubernetes). Report posture findings mapped to MITRE ATLAS and
 OWASP (LLM 2025, Agentic 2026, MCP) with Checkov / Azure Policy equivalents.
 
-Exit codes: 0 ok, 1 error, 3 a finding at or above --fail-on.`,
+Exit codes: 0 ok; 2 a finding at or above --fail-on; 1 any error (bad flags,
+unreadable baseline, unknown format).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
 			if output != "" {
@@ -65,7 +66,7 @@ Exit codes: 0 ok, 1 error, 3 a finding at or above --fail-on.`,
 			if failOn != "" {
 				s, err := finding.ParseSeverity(failOn)
 				if err != nil {
-					return &ExitError{Code: 2, Err: fmt.Errorf("--fail-on: %w", err)}
+					return &ExitError{Code: 1, Err: fmt.Errorf("--fail-on: %w", err)}
 				}
 				min = s
 			}
@@ -76,7 +77,7 @@ Exit codes: 0 ok, 1 error, 3 a finding at or above --fail-on.`,
 			if baseline != "" {
 				b, err := discover.LoadBaseline(baseline)
 				if err != nil {
-					return &ExitError{Code: 2, Err: err}
+					return &ExitError{Code: 1, Err: err}
 				}
 				res.Findings = b.New(res.Findings)
 			}
@@ -86,19 +87,19 @@ Exit codes: 0 ok, 1 error, 3 a finding at or above --fail-on.`,
 			meta := render.Meta{ToolVersion: Version, Subject: strings.Join(args, " "), Timestamp: time.Now()}
 			if err := render.Write(out, format, res, meta); err != nil {
 				if errors.Is(err, render.ErrUnknownFormat) {
-					return &ExitError{Code: 2, Err: err}
+					return &ExitError{Code: 1, Err: err}
 				}
 				return err
 			}
 			if failOn != "" && report.FailOn(res.Findings, min) {
-				return &ExitError{Code: 3, Err: fmt.Errorf("findings at or above %s", min)}
+				return &ExitError{Code: 2, Err: fmt.Errorf("findings at or above %s", min)}
 			}
 			return nil
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&format, "format", "f", "table", "output: table, json, sarif, cyclonedx, markdown")
-	fl.StringVar(&failOn, "fail-on", "", "exit 3 when a finding has this severity or higher (info, low, medium, high, critical)")
+	fl.StringVar(&failOn, "fail-on", "", "exit 2 when a finding has this severity or higher (info, low, medium, high, critical)")
 	fl.StringVar(&baseline, "baseline", "", "a previous --format json report: report only findings not in it")
 	fl.StringVarP(&output, "output", "o", "", "write the report to this file instead of stdout")
 	fl.BoolVar(&includeDeps, "include-deps", false, "also walk node_modules, vendor, .venv, site-packages, .git, ...")
