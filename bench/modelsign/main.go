@@ -1,7 +1,7 @@
 // Command modelsign measures how fast `aigis model sign` and `verify` hash a
 // multi-gigabyte model compared with sha256sum on the same files.
 //
-//	go run ./bench/modelsign [-size 2GiB] [-files 4] [-dir /tmp]
+//	go run ./bench/modelsign [-size-mib 2048] [-files 4] [-dir /tmp] [-runs 5]
 package main
 
 import (
@@ -15,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aigis-dev/aigis/internal/modelsign"
@@ -24,14 +26,15 @@ func main() {
 	sizeMiB := flag.Int64("size-mib", 2048, "total model size in MiB")
 	files := flag.Int("files", 4, "number of weight shards")
 	dir := flag.String("dir", os.TempDir(), "where to create the model")
+	runs := flag.Int("runs", 5, "runs per configuration (best and median are reported)")
 	flag.Parse()
-	if err := run(*sizeMiB<<20, *files, *dir); err != nil {
+	if err := run(*sizeMiB<<20, *files, *dir, max(*runs, 1)); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(total int64, n int, base string) error {
+func run(total int64, n int, base string, runs int) error {
 	root, err := os.MkdirTemp(base, "aigis-bench-model-")
 	if err != nil {
 		return err
@@ -63,60 +66,81 @@ func run(total int64, n int, base string) error {
 	if err := exec.Command("cat", names...).Run(); err != nil {
 		return err
 	}
-	timeIt := func(label string, fn func() error) error {
-		best := time.Duration(1<<63 - 1)
-		for range 3 {
-			start := time.Now()
-			if err := fn(); err != nil {
-				return err
-			}
-			best = min(best, time.Since(start))
-		}
-		fmt.Printf("%-34s best of 3: %7.3f s  %6.2f GB/s\n", label, best.Seconds(), gb/best.Seconds())
-		return nil
-	}
-	if _, err := exec.LookPath("sha256sum"); err == nil {
-		if err := timeIt("sha256sum (sequential)", func() error { return exec.Command("sha256sum", names...).Run() }); err != nil {
-			return err
-		}
-		if err := timeIt("sha256sum (one process per file)", func() error {
-			cmds := make([]*exec.Cmd, len(names))
-			for i, n := range names {
-				cmds[i] = exec.Command("sha256sum", n)
-				if err := cmds[i].Start(); err != nil {
-					return err
-				}
-			}
-			for _, c := range cmds {
-				if err := c.Wait(); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
+	type config struct {
+		label string
+		fn    func() error
 	}
 	var bundle []byte
-	if err := timeIt("aigis model sign (files)", func() error {
-		b, _, err := modelsign.Sign(context.Background(), root, modelsign.SignOptions{Key: key})
-		bundle = b
-		return err
-	}); err != nil {
+	b, _, err := modelsign.Sign(context.Background(), root, modelsign.SignOptions{Key: key})
+	if err != nil {
 		return err
 	}
-	if err := timeIt("aigis model verify (files)", func() error {
-		res, err := modelsign.Verify(context.Background(), root, bundle, modelsign.VerifyOptions{PublicKey: key.Public()})
-		if err == nil && !res.OK() {
-			err = fmt.Errorf("verification failed: %+v", res)
+	bundle = b
+	var configs []config
+	if _, err := exec.LookPath("sha256sum"); err == nil {
+		configs = append(configs,
+			config{"sha256sum (one process, files in turn)", func() error { return exec.Command("sha256sum", names...).Run() }},
+			config{"sha256sum (one process per file, in parallel)", func() error {
+				cmds := make([]*exec.Cmd, len(names))
+				for i, n := range names {
+					cmds[i] = exec.Command("sha256sum", n)
+					if err := cmds[i].Start(); err != nil {
+						return err
+					}
+				}
+				for _, c := range cmds {
+					if err := c.Wait(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}})
+	}
+	configs = append(configs,
+		config{"aigis model sign (files)", func() error {
+			_, _, err := modelsign.Sign(context.Background(), root, modelsign.SignOptions{Key: key})
+			return err
+		}},
+		config{"aigis model verify (files)", func() error {
+			res, err := modelsign.Verify(context.Background(), root, bundle, modelsign.VerifyOptions{PublicKey: key.Public()})
+			if err == nil && !res.OK() {
+				err = fmt.Errorf("verification failed: %+v", res)
+			}
+			return err
+		}},
+		config{"aigis model sign (shards of 256 MiB)", func() error {
+			_, _, err := modelsign.Sign(context.Background(), root, modelsign.SignOptions{Key: key,
+				Hash: modelsign.HashOptions{Method: modelsign.MethodShards, ShardSize: 256 << 20}})
+			return err
+		}})
+	// Interleave the configurations (A/B/C/..., A/B/C/...) so that load
+	// changes on a shared machine hit all of them alike.
+	times := make([][]time.Duration, len(configs))
+	fmt.Printf("loadavg before: %s", loadavg())
+	for range runs {
+		for i, c := range configs {
+			start := time.Now()
+			if err := c.fn(); err != nil {
+				return fmt.Errorf("%s: %w", c.label, err)
+			}
+			times[i] = append(times[i], time.Since(start))
 		}
-		return err
-	}); err != nil {
-		return err
 	}
-	return timeIt("aigis model sign (shards of 256 MiB)", func() error {
-		_, _, err := modelsign.Sign(context.Background(), root, modelsign.SignOptions{Key: key,
-			Hash: modelsign.HashOptions{Method: modelsign.MethodShards, ShardSize: 256 << 20}})
-		return err
-	})
+	fmt.Printf("loadavg after:  %s\n", loadavg())
+	fmt.Printf("| configuration | best | median |\n|---|---|---|\n")
+	for i, c := range configs {
+		ts := slices.Clone(times[i])
+		slices.Sort(ts)
+		best, med := ts[0], ts[len(ts)/2]
+		fmt.Printf("| %s | %.3f s (%.2f GB/s) | %.3f s (%.2f GB/s) |\n", c.label, best.Seconds(), gb/best.Seconds(), med.Seconds(), gb/med.Seconds())
+	}
+	return nil
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a\n"
+	}
+	return strings.TrimSpace(string(b)) + "\n"
 }

@@ -127,7 +127,7 @@ func relUnder(root, p string) (string, bool) {
 }
 
 func newModelVerifyCmd() *cobra.Command {
-	var keyPath, caPath, sigPath, identity, issuer string
+	var keyPath, caPath, sigPath, identity, issuer, rekorPath, trustRootPath string
 	var ignore []string
 	var ignoreUnsigned, asJSON bool
 	var workers int
@@ -137,10 +137,15 @@ func newModelVerifyCmd() *cobra.Command {
 		Long: `Checks the bundle's signature (key, certificate chain or Sigstore), then re-hashes
 the model and names every file that was modified, added or removed.
 Exit status: 0 when the signer is trusted and every file matches; 1 otherwise.
-Sigstore (keyless) bundles: the DSSE signature, certificate identity (--identity)
-and issuer (--issuer) are checked offline; the Fulcio chain is checked only when its
-roots are given with --ca; Rekor and timestamp proofs are reported as not checked,
-and such a bundle never verifies as trusted without the Fulcio roots.`,
+Sigstore (keyless) bundles are checked offline with the trust material you
+supply: --trust-root (a Sigstore trusted_root.json) or --ca (Fulcio root and
+intermediate) plus --rekor-key (the Rekor log key). Then the DSSE signature, the
+certificate identity (--identity) and OIDC issuer (--issuer), the Rekor signed
+entry timestamp, the entry's binding to the bundle, the inclusion proof and its
+signed checkpoint, and the Fulcio chain at the logged time are all verified.
+Without the Fulcio roots, the log key, --identity or --issuer the bundle is
+never trusted (exit 1), and the output lists what was not checked. RFC 3161
+timestamps are not checked (the Rekor timestamp is used).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			model := args[0]
@@ -173,6 +178,27 @@ and such a bundle never verifies as trusted without the Fulcio roots.`,
 					return fmt.Errorf("%s: %w", caPath, err)
 				}
 				o.Roots = roots
+			}
+			if rekorPath != "" {
+				raw, err := modelsign.ReadFileLimited(rekorPath, maxSmallFile)
+				if err != nil {
+					return err
+				}
+				if o.RekorKeys, err = modelsign.ParsePublicKeys(raw); err != nil {
+					return fmt.Errorf("%s: %w", rekorPath, err)
+				}
+			}
+			if trustRootPath != "" {
+				raw, err := modelsign.ReadFileLimited(trustRootPath, maxSmallFile)
+				if err != nil {
+					return err
+				}
+				tr, err := modelsign.ParseTrustedRoot(raw)
+				if err != nil {
+					return fmt.Errorf("%s: %w", trustRootPath, err)
+				}
+				o.Roots = append(o.Roots, tr.Certificates...)
+				o.RekorKeys = append(o.RekorKeys, tr.RekorKeys...)
 			}
 			res, err := modelsign.Verify(cmd.Context(), model, bundle, o)
 			if err != nil {
@@ -219,6 +245,8 @@ and such a bundle never verifies as trusted without the Fulcio roots.`,
 	f.StringVar(&sigPath, "signature", "", "the bundle (default MODEL/model.sig, or MODEL.sig for a file)")
 	f.StringVar(&keyPath, "key", "", "PEM public key, for key-signed bundles")
 	f.StringVar(&caPath, "ca", "", "PEM CA certificate(s) the signing certificate must chain to (Fulcio roots for Sigstore bundles)")
+	f.StringVar(&rekorPath, "rekor-key", "", "Sigstore: PEM public key(s) of the Rekor transparency log")
+	f.StringVar(&trustRootPath, "trust-root", "", "Sigstore: trusted_root.json (Fulcio CAs and Rekor keys)")
 	f.StringVar(&identity, "identity", "", "Sigstore: expected certificate identity (email or URI)")
 	f.StringVar(&issuer, "issuer", "", "Sigstore: expected OIDC issuer")
 	f.StringSliceVar(&ignore, "ignore-paths", nil, "extra paths (relative to the model root) to leave out")

@@ -3,7 +3,9 @@ package modelscan
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -105,18 +107,34 @@ func (s *Scanner) scanWith(ctx context.Context, name string, r io.ReaderAt, size
 		s.scanSafetensors(ctx, &res, r, size)
 	case len(head) >= 2 && head[0] == 0x80 && head[1] <= 5:
 		s.scanPickle(ctx, &res, r, size, base)
+	case base == "keras_metadata.pb":
+		res.Format = "keras-savedmodel-metadata"
+		if _, err := s.scanKerasMetadata(ctx, &res, r, size); err != nil {
+			res.fail(fmt.Errorf("keras_metadata.pb: %w", err))
+		}
 	case base == "saved_model.pb" || (ext == ".pb" && looksProtobuf(head)):
 		s.scanSavedModel(ctx, &res, r, size)
 	case ext == ".onnx" || (looksProtobuf(head) && looksONNX(r, size)):
 		s.scanONNX(ctx, &res, r, size, name)
 	case ext == ".json" || ext == ".jinja" || ext == ".j2" || base == "chat_template":
 		s.scanText(ctx, &res, r, size, base)
+	case ext == ".yaml" || ext == ".yml":
+		s.scanYAML(ctx, &res, r, size)
 	case len(head) > 0 && maybeProto0Pickle(head[0]):
 		if !s.tryPickle(ctx, &res, r, size, base) {
 			s.unrecognised(&res, ext)
 		}
 	default:
 		s.unrecognised(&res, ext)
+	}
+	// Members get their own digest (top-level files are hashed by ScanFile).
+	// Only content the analysis reads anyway is hashed: tensor storages that
+	// were skipped through structure are not members.
+	if s.opts.Hash && sc.depth > 0 && !sc.noZip && size > 0 && size <= s.opts.MaxMemberBytes && ctx.Err() == nil {
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err == nil {
+			res.SHA256 = hex.EncodeToString(h.Sum(nil))
+		}
 	}
 	return res
 }

@@ -7,9 +7,11 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,6 +167,17 @@ func savedModelFile(ops ...string) []byte {
 	return cat(pbVarint(1, 1), pbLen(2, meta))
 }
 
+// kerasMetadataFile writes a SavedMetadata message: one SavedObject (field
+// 1) per layer with node_id (2), node_path (3), identifier (4) and the JSON
+// metadata (5).
+func kerasMetadataFile(layers ...[]byte) []byte {
+	var out []byte
+	for i, js := range layers {
+		out = append(out, pbLen(1, cat(pbVarint(2, uint64(i+1)), pbLen(3, []byte("root.layer")), pbLen(4, []byte("_tf_keras_layer")), pbLen(5, js)))...)
+	}
+	return out
+}
+
 func tfliteFile(custom string) []byte {
 	b := make([]byte, 48)
 	binary.LittleEndian.PutUint32(b[0:], 16)
@@ -266,6 +279,26 @@ func TestFormats(t *testing.T) {
 		{"onnx by content", "model", onnxFile("weights.bin", ""), "onnx", VerdictClean, ""},
 		{"savedmodel PyFunc", "saved_model.pb", savedModelFile("Const", "PyFunc", "Identity"), "tf-savedmodel", VerdictMalicious, "tf.op.pyfunc"},
 		{"savedmodel ReadFile", "saved_model.pb", savedModelFile("ReadFile"), "tf-savedmodel", VerdictSuspicious, "tf.op.readfile"},
+		{"keras 2 SavedModel keras_metadata.pb Lambda", "keras_metadata.pb", kerasMetadataFile(
+			[]byte(`{"class_name": "InputLayer", "config": {"name": "in"}}`),
+			[]byte(`{"name": "l", "class_name": "Lambda", "config": {"name": "l", "function": {"class_name": "__tuple__", "items": ["`+lambdaCode+`", null, null]}, "function_type": "lambda"}}`)),
+			"keras-savedmodel-metadata", VerdictMalicious, "keras.lambda.dangerous"},
+		{"keras_metadata.pb renamed", "meta.pb", kerasMetadataFile([]byte(`{"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAAAAAA", null, null]}}`)),
+			"keras-savedmodel-metadata", VerdictSuspicious, "keras.lambda"},
+		{"keras_metadata.pb module gadget", "keras_metadata.pb", kerasMetadataFile([]byte(`{"class_name": "system", "module": "os", "config": "id"}`)),
+			"keras-savedmodel-metadata", VerdictMalicious, "keras.module.dangerous"},
+		{"keras_metadata.pb plain", "keras_metadata.pb", kerasMetadataFile([]byte(`{"class_name": "Dense", "config": {"units": 3}}`)),
+			"keras-savedmodel-metadata", VerdictClean, ""},
+		{"NeMo/Hydra model_config.yaml _target_ os.system (CVE-2025-23304 class)", "model_config.yaml", []byte("model:\n  encoder:\n    _target_: os.system\n    command: id\n"), "yaml", VerdictMalicious, "config.target.dangerous"},
+		{".nemo tar with a dangerous _target_", "m.nemo", tarFile(t, &tar.Header{Name: "./model_config.yaml", Typeflag: tar.TypeReg, Mode: 0o644, Uname: "_target_: builtins.exec\nsource: print(1)\n"}), "tar", VerdictMalicious, "config.target.dangerous"},
+		{"Hydra _target_ through a namespace (qualified name)", "cfg.yml", []byte("_target_: torch.nn.modules.module.torch.hub.load\n"), "yaml", VerdictMalicious, "config.target.dangerous"},
+		{"PyYAML python/object/apply tag", "config.yaml", []byte("x: !!python/object/apply:subprocess.check_output [[id]]\n"), "yaml", VerdictMalicious, "config.target.dangerous"},
+		{"PyYAML python tag without a callable", "config.yaml", []byte("x: !!python/tuple [1, 2]\n"), "yaml", VerdictSuspicious, "config.yaml-python-tag"},
+		{"Hydra _target_ outside the allowlist", "model_config.yaml", []byte("model:\n  _target_: nemo.collections.asr.models.EncDecCTCModel\n"), "yaml", VerdictSuspicious, "config.target"},
+		{"plain YAML config", "config.yaml", []byte("lr: 0.1\nlayers: [1, 2]\nanchor: &a {x: 1}\nref: *a\n"), "yaml", VerdictClean, ""},
+		{"malformed YAML naming _target_", "config.yaml", []byte("_target_: [os.system\n"), "yaml", VerdictError, ""},
+		{"config.json _target_", "config.json", []byte(`{"backbone": {"_target_": "subprocess.Popen", "args": ["id"]}}`), "json", VerdictMalicious, "config.target.dangerous"},
+		{"safetensors metadata config with _target_", "m.safetensors", safetensorsFile(map[string]any{"__metadata__": map[string]any{"config": `{"_target_": "os.system"}`}, "w": map[string]any{"dtype": "F32", "shape": []int{1}, "data_offsets": []int{0, 4}}}, make([]byte, 4)), "safetensors", VerdictMalicious, "config.target.dangerous"},
 		{"savedmodel plain", "saved_model.pb", savedModelFile("Const", "MatMul", "SaveV2"), "tf-savedmodel", VerdictClean, ""},
 		{"tflite custom op", "m.tflite", tfliteFile("MyCustomOp"), "tflite", VerdictSuspicious, "tflite.custom-op"},
 		{"tflite flex WriteFile", "m.tflite", tfliteFile("FlexWriteFile"), "tflite", VerdictMalicious, "tflite.flex-op"},
@@ -368,5 +401,111 @@ func TestAllowlistExtendsPolicy(t *testing.T) {
 	extra, err := LoadAllowlist(f)
 	if err != nil || len(extra) != 1 {
 		t.Fatalf("LoadAllowlist: %v %v", extra, err)
+	}
+}
+
+// TestMemberDigests: with hashing on, every analysed archive member carries
+// the SHA-256 of its own (decompressed) bytes, at any nesting depth.
+func TestMemberDigests(t *testing.T) {
+	inner := pickleOf("os", "system")
+	nested := zipFile(t, zipEntry{name: "deep/p.pkl", data: inner, method: 8})
+	z := zipFile(t, zipEntry{name: "a/p.pkl", data: inner}, zipEntry{name: "b/n.zip", data: nested})
+	want := fmt.Sprintf("%x", sha256.Sum256(inner))
+	wantNested := fmt.Sprintf("%x", sha256.Sum256(nested))
+	r := New(Options{Hash: true}).ScanReader(context.Background(), "m.zip", bytes.NewReader(z), int64(len(z)))
+	got := map[string]string{}
+	for _, m := range Flatten([]FileResult{r}) {
+		got[m.Path] = m.SHA256
+	}
+	if got["m.zip!a/p.pkl"] != want || got["m.zip!b/n.zip"] != wantNested || got["m.zip!b/n.zip!deep/p.pkl"] != want {
+		t.Fatalf("member digests %v, want %s / %s", got, want, wantNested)
+	}
+	r = New(Options{Hash: false}).ScanReader(context.Background(), "m.zip", bytes.NewReader(z), int64(len(z)))
+	for _, m := range Flatten([]FileResult{r}) {
+		if m.SHA256 != "" {
+			t.Fatalf("digest with hashing off: %+v", m)
+		}
+	}
+}
+
+// TestChatTemplateObfuscationAndBenign: dunder names assembled at render
+// time are critical; widely used benign chat templates (written from the
+// Llama 3, ChatML/Qwen, Mistral, Gemma, Phi-3, DeepSeek-R1 and Qwen2.5 tool
+// templates) raise nothing above low.
+func TestChatTemplateObfuscationAndBenign(t *testing.T) {
+	for name, tpl := range map[string]string{
+		"concatenated dunder":      `{{ ''['__cla'+'ss__'] }}`,
+		"underscore multiplied":    `{{ ()|attr('_'*2+'class'+'_'*2) }}`,
+		"joined list":              `{% set a = ['__', 'class', '__']|join %}{{ ()|attr(a) }}`,
+		"char codes via format":    `{{ ()|attr('%c%cclass%c%c'|format(95,95,95,95)) }}`,
+		"reversed literal":         `{{ ()|attr('__ssalc__'[::-1]) }}`,
+		"dict keyword to dunder":   `{% set u = dict(__class__=1)|list|first %}{{ ()|attr(u) }}`,
+		"escaped underscores":      `{{ ''['\x5f\x5fclass\x5f\x5f'] }}`,
+		"lipsum globals":           `{{ lipsum.__globals__['os'].popen('id').read() }}`,
+		"attr filter on a literal": `{{ ''|attr('__class__') }}`,
+	} {
+		if w := worstSeverity(CheckChatTemplate(tpl)); w != "critical" {
+			t.Errorf("%s: worst %s, want critical (%+v)", name, w, CheckChatTemplate(tpl))
+		}
+	}
+	for name, tpl := range map[string]string{
+		"llama3":                     "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}",
+		"chatml":                     "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}",
+		"mistral":                    "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}",
+		"gemma":                      "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}",
+		"phi3":                       "{% for message in messages %}{% if message['role'] == 'system' %}{{'<|system|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'user' %}{{'<|user|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'assistant' %}{{'<|assistant|>\n' + message['content'] + '<|end|>\n'}}{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% else %}{{ eos_token }}{% endif %}",
+		"deepseek-r1":                "{% set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = message['content'] %}{%- endif %}{%- endfor %}{{ bos_token }}{{ ns.system_prompt }}{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.is_tool = false -%}{{'<｜User｜>' + message['content']}}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}{%- endif %}{%- endfor -%}{% if add_generation_prompt %}{{'<｜Assistant｜><think>\\n'}}{% endif %}",
+		"qwen2.5 tools":              "{%- if tools %}{{- '<|im_start|>system\\n' }}{%- for tool in tools %}{{- \"\\n\" }}{{- tool | tojson }}{%- endfor %}{{- \"\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n{\\\"name\\\": <function-name>, \\\"arguments\\\": <args-json-object>}\\n</tool_call><|im_end|>\\n\" }}{%- endif %}{%- for message in messages %}{%- if message.role == \"user\" %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}{%- elif message.role == \"assistant\" %}{{- '<|im_start|>' + message.role }}{%- for tool_call in message.tool_calls %}{%- if tool_call.function is defined %}{%- set tool_call = tool_call.function %}{%- endif %}{{- '\\n<tool_call>\\n{\"name\": \"' }}{{- tool_call.name }}{{- '\", \"arguments\": ' }}{{- tool_call.arguments | tojson }}{{- '}\\n</tool_call>' }}{%- endfor %}{{- '<|im_end|>\\n' }}{%- endif %}{%- endfor %}",
+		"tool name with underscores": "{% for tool in tools %}{{ tool.name | replace('-', '_') }}{% endfor %}",
+	} {
+		for _, f := range CheckChatTemplate(tpl) {
+			if f.Severity != "low" && f.Severity != "info" {
+				t.Errorf("%s: benign template flagged %+v", name, f)
+			}
+		}
+	}
+}
+
+func worstSeverity(fs []Finding) string {
+	rank := map[string]int{"": 0, "info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+	w := ""
+	for _, f := range fs {
+		if rank[f.Severity] > rank[w] {
+			w = f.Severity
+		}
+	}
+	return w
+}
+
+// TestONNXExternalDataThroughSymlink: a location that stays in the folder by
+// name but is a symbolic link to a file outside it (CVE-2024-27318 class).
+func TestONNXExternalDataThroughSymlink(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(outside, []byte("secret"), 0o600)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.onnx")
+	os.WriteFile(model, onnxFile("weights.bin", ""), 0o644)
+	if err := os.Symlink(outside, filepath.Join(dir, "weights.bin")); err != nil {
+		t.Skip("no symlinks here")
+	}
+	s := New(Options{})
+	r := s.ScanFile(context.Background(), model)
+	if r.Verdict != VerdictMalicious || !hasRule(r, "onnx.external-data.link-escape") {
+		t.Fatalf("symlinked external data: %+v", r)
+	}
+	// A link that stays inside the folder, and a plain file, are fine.
+	os.Remove(filepath.Join(dir, "weights.bin"))
+	os.MkdirAll(filepath.Join(dir, "blobs"), 0o755)
+	os.WriteFile(filepath.Join(dir, "blobs", "w"), []byte("w"), 0o644)
+	os.Symlink(filepath.Join("blobs", "w"), filepath.Join(dir, "weights.bin"))
+	if r := s.ScanFile(context.Background(), model); r.Verdict != VerdictClean {
+		t.Fatalf("link inside the folder: %+v", r)
+	}
+	// Without a file on disk (an upload) the folder is not consulted.
+	os.Remove(filepath.Join(dir, "weights.bin"))
+	os.Symlink(outside, filepath.Join(dir, "weights.bin"))
+	b := onnxFile("weights.bin", "")
+	if r := s.ScanReader(context.Background(), model, bytes.NewReader(b), int64(len(b))); r.Verdict != VerdictClean {
+		t.Fatalf("in-memory scan: %+v", r)
 	}
 }

@@ -39,6 +39,7 @@ func FuzzScanReader(f *testing.F) {
 	f.Add("a.gz", gz([]byte("x")))
 	f.Add("m.gguf", ggufFile("{{ x }}", 16))
 	f.Add("a.npy", npyFile("|O", "(1,)", benignPickle))
+	f.Add("keras_metadata.pb", kerasMetadataFile([]byte(`{"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAAAAAA", null, null]}}`)))
 	f.Fuzz(func(t *testing.T, name string, data []byte) { fuzzScan(t, name, data) })
 }
 
@@ -144,4 +145,17 @@ func FuzzNpyHeader(f *testing.F) {
 func FuzzChatTemplate(f *testing.F) {
 	f.Add("{{ cycler.__init__.__globals__.os.popen('id').read() }}")
 	f.Fuzz(func(t *testing.T, s string) { CheckChatTemplate(s) })
+}
+
+// FuzzYAMLConfig covers the YAML config walk (Hydra _target_, PyYAML python
+// tags, anchors and aliases) and the JSON _target_ walk.
+func FuzzYAMLConfig(f *testing.F) {
+	f.Add([]byte("model:\n  _target_: os.system\n  x: !!python/object/apply:os.system [id]\n"))
+	f.Add([]byte("a: &a [*a]\nb: *a\n"))
+	f.Add([]byte("---\n_target_: x\n---\n- !!python/name:builtins.exec\n"))
+	f.Add([]byte(`{"_target_": "subprocess.Popen", "c": [{"_target_": 1}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzScan(t, "model_config.yaml", data)
+		fuzzScan(t, "config.json", data)
+	})
 }

@@ -229,6 +229,11 @@ func (s *Scanner) scanText(ctx context.Context, res *FileResult, r io.ReaderAt, 
 			}
 		}
 	}
+	if fs, err := s.CheckConfigTargets(doc); err != nil {
+		res.fail(err)
+	} else {
+		res.Findings = append(res.Findings, fs...)
+	}
 	if am, ok := doc["auto_map"].(map[string]any); ok && len(am) > 0 {
 		for k, v := range am {
 			res.add("hf.remote-code", "medium", fmt.Sprintf("auto_map %s -> %v: loading needs trust_remote_code=True and runs Python from the repository", printableName(k), v), -1)
@@ -245,4 +250,51 @@ func (s *Scanner) scanText(ctx context.Context, res *FileResult, r io.ReaderAt, 
 			}
 		}
 	}
+}
+
+// maxKerasMetadata bounds one layer's JSON in keras_metadata.pb.
+const maxKerasMetadata = 64 << 20
+
+// scanKerasMetadata checks keras_metadata.pb, the Keras 2 part of a TF
+// SavedModel: a SavedMetadata message whose nodes (field 1, SavedObject)
+// carry each layer's JSON config in field 5 (metadata). Keras revives the
+// layers from these configs when the SavedModel is loaded, Lambda code
+// included, so they get the Keras config checks. It returns how many
+// configs it found.
+func (s *Scanner) scanKerasMetadata(ctx context.Context, res *FileResult, r io.ReaderAt, size int64) (int, error) {
+	p := &pbReader{r: r, size: size}
+	found := 0
+	err := p.walk(0, size, func(f pbField) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if f.num != 1 || f.wire != 2 {
+			return nil
+		}
+		return p.walk(f.off, f.off+f.n, func(g pbField) error {
+			if g.num != 5 || g.wire != 2 || g.n == 0 {
+				return nil
+			}
+			if g.n > maxKerasMetadata {
+				return fmt.Errorf("layer metadata of %d bytes exceeds %d", g.n, maxKerasMetadata)
+			}
+			js, err := p.bytes(g.off, g.n, maxKerasMetadata)
+			if err != nil {
+				return err
+			}
+			if !strings.HasPrefix(strings.TrimSpace(js), "{") {
+				return nil
+			}
+			found++
+			fs, err := s.CheckKerasConfig([]byte(js))
+			for _, f := range fs {
+				if f.Offset < 0 {
+					f.Offset = g.off
+				}
+				res.Findings = append(res.Findings, f)
+			}
+			return err
+		})
+	})
+	return found, err
 }

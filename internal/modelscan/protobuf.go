@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -312,6 +313,11 @@ func (s *Scanner) scanSavedModel(ctx context.Context, res *FileResult, r io.Read
 		return
 	}
 	if len(ops) == 0 {
+		// Not a graph: a renamed keras_metadata.pb still gets its layer checks.
+		if n, kerr := s.scanKerasMetadata(ctx, res, r, size); kerr == nil && n > 0 {
+			res.Format = "keras-savedmodel-metadata"
+			return
+		}
 		res.add("tf.no-ops", "info", "no graph nodes found", -1)
 	}
 }
@@ -438,6 +444,43 @@ func WalkONNX(ctx context.Context, r io.ReaderAt, size int64) (ONNXReport, error
 	return rep, err
 }
 
+// maxExternalChecks bounds the external-data files resolved on disk.
+const maxExternalChecks = 10_000
+
+// onnxExternalLinks resolves the relative external-data locations of an
+// ONNX file on disk: a location that stays inside the folder by name but
+// reaches outside it through a symbolic link reads that file when the model
+// is loaded (the CVE-2024-27318 class). Missing files are not reported.
+func onnxExternalLinks(res *FileResult, model string, locs []string) {
+	dir := filepath.Dir(model)
+	rdir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return
+	}
+	if rdir, err = filepath.Abs(rdir); err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, loc := range locs {
+		if seen[loc] || externalPathEscapes(loc) != "" {
+			continue
+		}
+		if seen[loc] = true; len(seen) > maxExternalChecks {
+			return
+		}
+		rp, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(strings.ReplaceAll(loc, "\\", "/"))))
+		if err != nil {
+			continue
+		}
+		if rp, err = filepath.Abs(rp); err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(rdir, rp); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			res.add("onnx.external-data.link-escape", "critical", fmt.Sprintf("initializer external_data location %q resolves through a symbolic link to %q, outside the model folder: loading reads that file", printableName(loc), printableName(rp)), -1)
+		}
+	}
+}
+
 // externalPathEscapes reports why an external-data location would read
 // outside the model folder, or "".
 func externalPathEscapes(loc string) string {
@@ -466,6 +509,9 @@ func (s *Scanner) scanONNX(ctx context.Context, res *FileResult, r io.ReaderAt, 
 			seen[loc] = true
 			res.add("onnx.external-data.escape", "critical", fmt.Sprintf("initializer external_data location %q (%s) reads a file outside the model folder", printableName(loc), why), -1)
 		}
+	}
+	if p, _ := ctx.Value(onDiskKey{}).(string); p != "" && p == name {
+		onnxExternalLinks(res, name, rep.ExternalPaths)
 	}
 	if len(rep.ExternalPaths) > 0 {
 		res.add("onnx.external-data", "info", fmt.Sprintf("%d initializers stored in external files: scan them too", len(rep.ExternalPaths)), -1)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 )
 
 // maxSafetensorsHeader is the header limit of the reference implementation.
@@ -68,6 +69,17 @@ func CheckSafetensorsHeader(hdr []byte, dataSize int64) (SafetensorsReport, erro
 				}
 				for _, h := range matchText(sv, metadataRules) {
 					rep.Findings = append(rep.Findings, Finding{Rule: "safetensors.metadata", Severity: h.severity, Detail: fmt.Sprintf("__metadata__[%q] holds %s: %s", printableName(k), h.what, h.match), Offset: 8 + int64(h.offset)})
+				}
+				// A JSON config in the metadata (some loaders instantiate its _target_).
+				if strings.Contains(sv, "_target_") {
+					var cfg any
+					if json.Unmarshal([]byte(sv), &cfg) == nil {
+						fs, _ := checkConfigTargets(defaultTargetPolicy, cfg)
+						for _, f := range fs {
+							f.Detail = fmt.Sprintf("__metadata__[%q]: %s", printableName(k), f.Detail)
+							rep.Findings = append(rep.Findings, f)
+						}
+					}
 				}
 			}
 			continue

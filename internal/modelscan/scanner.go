@@ -239,7 +239,7 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) FileResult {
 		return errorResult(path, fmt.Errorf("open: %w", err))
 	}
 	defer f.Close()
-	res := s.ScanReader(ctx, path, f, st.Size())
+	res := s.ScanReader(context.WithValue(ctx, onDiskKey{}, path), path, f, st.Size())
 	if s.opts.Hash {
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(f, 0, st.Size())); err != nil {
@@ -250,6 +250,11 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) FileResult {
 	}
 	return res
 }
+
+// onDiskKey marks, in the context, the path of the top-level file being
+// scanned when it is a file on disk (ScanFile), so that analyzers may look
+// at its folder (ONNX external data behind symbolic links).
+type onDiskKey struct{}
 
 // ScanReader scans content of the given size read through r; name is used
 // for reporting and as a weak hint (content decides the format).

@@ -19,6 +19,9 @@ type textRule struct {
 var templateRules = []textRule{
 	{regexp.MustCompile(`__(?:class|globals|builtins|subclasses|mro|base|bases|init|import|getattribute|dict|code|func|self|reduce|reduce_ex|loader|spec)__`), "critical", "dunder attribute access (sandbox escape)"},
 	{regexp.MustCompile(`(?i)\\x5f|\\u005f|\\137|\\N\{LOW LINE\}`), "critical", "escaped underscore (obfuscated dunder access)"},
+	{regexp.MustCompile(`['"]__\w|\w__['"]`), "critical", "string literal holding a dunder fragment (dunder name assembled at render time)"},
+	{regexp.MustCompile(`['"]__['"]|['"]_['"]\s*\*\s*\d|\bformat\s*\(\s*95\b|\b95\s*,\s*95\b`), "critical", "underscore pair built at render time (obfuscated dunder access)"},
+	{regexp.MustCompile(`['"]_['"]\s*[~+]|[~+]\s*['"]_['"]`), "high", "underscore concatenated into a name"},
 	{regexp.MustCompile(`\b(?:os|subprocess|sys|importlib|builtins|shutil|socket|pty)\s*\.\s*[a-z_]+`), "critical", "Python module access"},
 	{regexp.MustCompile(`\b(?:popen|system|check_output|exec|eval|compile|__import__|import_module)\s*\(`), "critical", "code or command execution call"},
 	{regexp.MustCompile(`\b(?:cycler|joiner|lipsum|namespace)\s*\.`), "high", "attribute access on a Jinja global (cycler/joiner/lipsum/namespace: classic SSTI gadgets)"},

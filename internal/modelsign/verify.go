@@ -28,6 +28,11 @@ type VerifyOptions struct {
 	PublicKey    crypto.PublicKey
 	PublicKeyPEM []byte // the key file's text, for v1.1.0 key hints
 	Roots        []*x509.Certificate
+	// RekorKeys are transparency-log public keys, for Sigstore bundles: with
+	// them the signed entry timestamp, the entry's binding to the bundle and
+	// the inclusion proof are checked. Without them a Sigstore bundle is
+	// never trusted (its integration time would be unauthenticated).
+	RekorKeys []crypto.PublicKey
 	// Identity and Issuer, for Sigstore bundles: the expected certificate
 	// subject (email or URI SAN) and OIDC issuer.
 	Identity, Issuer string
@@ -119,7 +124,7 @@ func Verify(ctx context.Context, root string, bundle []byte, o VerifyOptions) (*
 			return nil, err
 		}
 	case MethodSigstore:
-		if err := verifySigstoreBundle(b, o, pae, sig, hashOverride, res); err != nil {
+		if err := verifySigstoreBundle(b, o, pae, payload, sig, hashOverride, res); err != nil {
 			return nil, err
 		}
 	}
@@ -353,6 +358,9 @@ func verifyCertBundle(b *Bundle, o VerifyOptions, pae, sig []byte, h crypto.Hash
 	return nil
 }
 
+// maxTlogEntries bounds the transparency-log entries of one bundle.
+const maxTlogEntries = 8
+
 // Fulcio certificate extensions carrying the OIDC issuer.
 var (
 	oidIssuerV1 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 1}
@@ -391,7 +399,7 @@ func certName(c *x509.Certificate) string {
 	return c.Subject.String()
 }
 
-func verifySigstoreBundle(b *Bundle, o VerifyOptions, pae, sig []byte, h crypto.Hash, res *Result) error {
+func verifySigstoreBundle(b *Bundle, o VerifyOptions, pae, payload, sig []byte, h crypto.Hash, res *Result) error {
 	chain, err := parseDERChain([]RawBytes{*b.VerificationMaterial.Certificate})
 	if err != nil {
 		return vfail("%v", err)
@@ -415,10 +423,41 @@ func verifySigstoreBundle(b *Bundle, o VerifyOptions, pae, sig []byte, h crypto.
 		}
 		res.Checked = append(res.Checked, "OIDC issuer "+o.Issuer)
 	}
-	integrated, err := tlogTime(b.VerificationMaterial.TlogEntries[0])
-	if err != nil {
-		return vfail("transparency log entry: %v", err)
+	// The transparency log authenticates when the signature was made, which
+	// is the time the short-lived Fulcio certificate must be valid at.
+	entries := b.VerificationMaterial.TlogEntries
+	if len(entries) > maxTlogEntries {
+		return vfail("bundle has %d transparency log entries (at most %d)", len(entries), maxTlogEntries)
 	}
+	var integrated time.Time
+	logOK := false
+	if len(o.RekorKeys) > 0 {
+		for i, raw := range entries {
+			r, err := verifyTlogEntry(raw, o.RekorKeys, payload, sig, leaf)
+			if err != nil {
+				return vfail("transparency log entry %d: %v", i, err)
+			}
+			if integrated.IsZero() || r.integrated.Before(integrated) {
+				integrated = r.integrated
+			}
+			res.Checked = append(res.Checked, fmt.Sprintf("Rekor entry %d: signed entry timestamp (integrated %s), entry binds this payload, signature and certificate", i, r.integrated.UTC().Format(time.RFC3339)))
+			if r.proof {
+				res.Checked = append(res.Checked, fmt.Sprintf("Rekor entry %d: inclusion proof to a checkpoint signed by the log", i))
+			} else {
+				res.NotChecked = append(res.NotChecked, fmt.Sprintf("Rekor entry %d: inclusion proof (none in the bundle; the signed entry timestamp is the log's promise)", i))
+			}
+		}
+		logOK = true
+	} else {
+		t, err := tlogTime(entries[0])
+		if err != nil {
+			return vfail("transparency log entry: %v", err)
+		}
+		integrated = t
+		res.NotChecked = append(res.NotChecked,
+			"Rekor signed entry timestamp, entry binding and inclusion proof (no log key supplied: pass --rekor-key or --trust-root); the integration time used for the certificate check is unauthenticated")
+	}
+	chainOK := false
 	if len(o.Roots) > 0 {
 		roots := x509.NewCertPool()
 		inter := x509.NewCertPool()
@@ -432,17 +471,18 @@ func verifySigstoreBundle(b *Bundle, o VerifyOptions, pae, sig []byte, h crypto.
 		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: integrated, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}); err != nil {
 			return vfail("Fulcio certificate does not chain to the given roots at the log time %s: %v", integrated.Format(time.RFC3339), err)
 		}
-		res.Checked = append(res.Checked, "Fulcio certificate chain at the log's integrated time "+integrated.Format(time.RFC3339))
-		res.Trusted = o.Identity != "" && o.Issuer != ""
-		if !res.Trusted {
-			res.NotChecked = append(res.NotChecked, "signer identity and issuer (pass --identity and --issuer)")
-		}
+		res.Checked = append(res.Checked, "Fulcio certificate chain at the log's integrated time "+integrated.UTC().Format(time.RFC3339))
+		chainOK = true
 	} else {
-		res.NotChecked = append(res.NotChecked, "Fulcio certificate chain (no Sigstore trust root supplied: pass --ca with the Fulcio root and intermediate)")
+		res.NotChecked = append(res.NotChecked, "Fulcio certificate chain (no Sigstore trust root supplied: pass --trust-root, or --ca with the Fulcio root and intermediate)")
 	}
-	res.NotChecked = append(res.NotChecked,
-		"Rekor inclusion proof and signed entry timestamp (needs the Rekor public key from the Sigstore trust root)",
-		"RFC 3161 timestamps")
+	if o.Identity == "" || o.Issuer == "" {
+		res.NotChecked = append(res.NotChecked, "signer identity and issuer (pass --identity and --issuer)")
+	}
+	res.Trusted = chainOK && logOK && o.Identity != "" && o.Issuer != ""
+	if len(b.VerificationMaterial.TimestampVerificationData) > 0 && string(b.VerificationMaterial.TimestampVerificationData) != "null" {
+		res.NotChecked = append(res.NotChecked, "RFC 3161 timestamps (the Rekor signed entry timestamp is used instead)")
+	}
 	return nil
 }
 

@@ -117,6 +117,8 @@ func TestBenignStreams(t *testing.T) {
 		"trailing non-pickle bytes":   append(newPB(2).op('N').stop(), "\x00\x01raw tensor bytes"...),
 		"joblib raw array":            joblibStream("f8", 2, []byte("\x80\x02cos\nsystem\n....."[:16]), false),
 		"joblib raw array, alignment": joblibStream("i4", 3, make([]byte, 12), true),
+		// What CPython 3 writes for range(3) with protocols 0-2 (REVERSE_NAME_MAPPING).
+		"range as __builtin__.xrange": newPB(2).global("__builtin__", "xrange").op('K', 0, 'K', 3, 'K', 1, 0x87).reduce().stop(),
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {

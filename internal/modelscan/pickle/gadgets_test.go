@@ -138,3 +138,69 @@ func TestTorchScriptListHelpersAreBenign(t *testing.T) {
 		t.Errorf("torch.jit._pickle.other: worst %s, want critical", w)
 	}
 }
+
+// TestQualifiedNameThroughWildcardAllowlist: since protocol 4 the unpickler
+// resolves a dotted name attribute by attribute (pickle._getattribute), so
+// GLOBAL torch.nn.modules.module / torch.hub.load reaches torch.hub.load
+// through the module's own `import torch`. A wildcard allowlist entry
+// (torch.nn.modules.*, a user's sklearn.*) vouches for the module's classes,
+// not for everything reachable from its namespace.
+func TestQualifiedNameThroughWildcardAllowlist(t *testing.T) {
+	cases := []struct {
+		mod, name, want string
+	}{
+		{"torch.nn.modules.module", "torch.hub.load", "critical"},
+		{"torch.nn.modules.module", "torch.serialization.load", "critical"},
+		{"torch.nn.modules.linear", "F.torch.jit.load", "critical"},
+		{"torch.nn.modules.module", "os.system", "critical"},
+		{"torch.nn.modules.module", "functools.partial", "high"},
+		{"numpy.dtypes", "np.load", "high"},
+		{"torch.nn.modules.module", "torch.sparse.sum", "medium"},
+		// The same through modules that are not allowlisted at all.
+		{"uuid", "os.system", "critical"},
+		{"torch", "serialization.os.system", "critical"},
+		{"torch.nn.functional", "torch.serialization.load", "critical"},
+		{"datetime", "sys.modules.get", "critical"},
+		{"mylib.models", "Outer.Inner", "medium"},
+		// An undotted class of the module stays allowed.
+		{"torch.nn.modules.linear", "Linear", "none"},
+	}
+	for _, c := range cases {
+		t.Run(c.mod+"/"+c.name, func(t *testing.T) {
+			data := newPB(4).ustr(c.mod).memoize().ustr(c.name).memoize().stackGlobal().op(')').op(0x81).stop()
+			r := analyze(data)
+			if got := worst(r.Findings); got != c.want {
+				t.Errorf("worst severity %s, want %s; findings %+v err %v", got, c.want, r.Findings, r.Err)
+			}
+		})
+	}
+	// The same through a user's wildcard.
+	p := NewPolicy([]string{"sklearn.*"})
+	if c := p.Classify("sklearn.base", "joblib.load"); c != Dangerous {
+		t.Errorf("sklearn.base / joblib.load through --allow sklearn.*: %v, want dangerous", c)
+	}
+	if c := NewPolicy([]string{"mylib.Outer.Inner"}).Classify("mylib", "Outer.Inner"); c != Safe {
+		t.Errorf("exact allowlist entry for a nested class: %v, want safe", c)
+	}
+	if c := p.Classify("sklearn.tree._tree", "Tree"); c != Safe {
+		t.Errorf("sklearn.tree._tree.Tree with --allow sklearn.*: %v, want safe", c)
+	}
+}
+
+// TestPython2ModuleAliases: for protocols 0-2 the unpickler maps Python 2
+// module names to their Python 3 modules (_compat_pickle, fix_imports on by
+// default), so a py2 name reaches the dangerous module.
+func TestPython2ModuleAliases(t *testing.T) {
+	for _, g := range []string{
+		"thread start_new_thread", "SocketServer TCPServer", "BaseHTTPServer HTTPServer", "SimpleHTTPServer test",
+		"CGIHTTPServer CGIHTTPRequestHandler", "xmlrpclib ServerProxy", "SimpleXMLRPCServer SimpleXMLRPCServer",
+		"anydbm open", "dumbdbm open", "Tkinter Tk", "test.test_support run_unittest", "__builtin__ reduce",
+		"cookielib FileCookieJar", "commands getoutput", "_winreg OpenKey",
+	} {
+		mod, name, _ := strings.Cut(g, " ")
+		data := newPB(2).global(mod, name).op(')').reduce().stop()
+		if w := worst(analyze(data).Findings); w != "critical" {
+			t.Errorf("%s.%s: worst %s, want critical", mod, name, w)
+		}
+	}
+}

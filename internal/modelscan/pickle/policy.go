@@ -82,6 +82,9 @@ var defaultAllow = []string{
 	"builtins.set", "builtins.frozenset", "builtins.dict", "builtins.list", "builtins.tuple",
 	"builtins.bytearray", "builtins.bytes", "builtins.str", "builtins.int", "builtins.float",
 	"builtins.complex", "builtins.bool", "builtins.slice", "builtins.range", "builtins.object",
+	// Python 2 names that Python 3 writes for protocols 0-2 (_compat_pickle
+	// REVERSE_NAME_MAPPING: range -> __builtin__.xrange, ...).
+	"builtins.xrange", "builtins.unicode", "builtins.long", "builtins.basestring",
 	"copyreg._reconstructor", "_codecs.encode",
 	"datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone",
 	"decimal.Decimal", "fractions.Fraction", "uuid.UUID", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePosixPath",
@@ -160,6 +163,8 @@ var dangerousBuiltins = map[string]bool{
 	"raw_input": true, "getattr": true, "setattr": true, "delattr": true, "hasattr": true, "__import__": true,
 	"globals": true, "locals": true, "vars": true, "breakpoint": true, "help": true, "apply": true,
 	"exit": true, "quit": true, "reload": true, "__build_class__": true,
+	// __builtin__.reduce is functools.reduce after fix_imports (NAME_MAPPING).
+	"reduce": true,
 }
 
 // riskyNames are combinators that become dangerous with dangerous arguments;
@@ -179,6 +184,19 @@ var moduleAliases = map[string]string{
 	"_operator": "operator", "cPickle": "pickle", "_pickle": "pickle", "Queue": "queue",
 	"commands": "subprocess", "urllib2": "urllib", "httplib": "http.client", "_functools": "functools",
 	"_collections": "collections", "_io": "io", "_posixsubprocess": "subprocess",
+	// The rest of CPython's _compat_pickle.IMPORT_MAPPING (applied by
+	// Unpickler for protocols 0-2 with fix_imports, the default).
+	"thread": "_thread", "dummy_thread": "_dummy_thread", "SocketServer": "socketserver",
+	"SimpleHTTPServer": "http.server", "BaseHTTPServer": "http.server", "CGIHTTPServer": "http.server",
+	"Cookie": "http.cookies", "cookielib": "http.cookiejar", "xmlrpclib": "xmlrpc.client",
+	"SimpleXMLRPCServer": "xmlrpc.server", "DocXMLRPCServer": "xmlrpc.server", "urlparse": "urllib.parse",
+	"robotparser": "urllib.robotparser", "anydbm": "dbm", "whichdb": "dbm", "dumbdbm": "dbm.dumb",
+	"dbhash": "dbm.bsd", "gdbm": "dbm.gnu", "StringIO": "io", "cStringIO": "io", "Tkinter": "tkinter",
+	"tkFileDialog": "tkinter.filedialog", "FileDialog": "tkinter.filedialog", "SimpleDialog": "tkinter.simpledialog",
+	"test.test_support": "test.support", "_winreg": "winreg", "ConfigParser": "configparser", "repr": "reprlib",
+	"UserList": "collections", "UserString": "collections", "markupbase": "_markupbase",
+	"htmlentitydefs": "html.entities", "HTMLParser": "html.parser", "_abcoll": "collections.abc",
+	"_elementtree": "xml.etree.ElementTree",
 }
 
 // NewPolicy returns the default policy extended with extra allowlist
@@ -200,8 +218,27 @@ func NewPolicy(extraAllow []string) *Policy {
 	return p
 }
 
-// Classify rates module.name. The name may be dotted (a qualified name).
+// Classify rates module.name. The name may be dotted (a qualified name):
+// since protocol 4 the unpickler resolves it attribute by attribute, so it
+// reaches whatever the module imported (uuid / os.system is os.system), and
+// it is rated as the worst of the name itself and every dotted suffix of it
+// taken as module.name. Exact allowlist entries are honoured as written.
 func (p *Policy) Classify(module, name string) Class {
+	c := p.classify(module, name)
+	if c == Dangerous || strings.IndexByte(name, '.') < 0 || p.allowExact[module+"."+name] {
+		return c
+	}
+	if !validDotted(module) || !validDotted(name) {
+		// Not importable or not an attribute path: nothing to walk.
+		return c
+	}
+	if a, ok := moduleAliases[module]; ok && p.allowExact[a+"."+name] {
+		return c
+	}
+	return max(c, p.throughNamespace(name))
+}
+
+func (p *Policy) classify(module, name string) Class {
 	full := module + "." + name
 	if p.allowExact[full] {
 		return Safe
@@ -221,7 +258,14 @@ func (p *Policy) Classify(module, name string) Class {
 		return Dangerous
 	}
 	if p.allowed(full, module) || (mod != module && (p.allowExact[nfull] || p.allowed(nfull, mod))) {
-		return Safe
+		if strings.IndexByte(name, '.') < 0 || (mod != module && p.allowExact[nfull]) {
+			return Safe
+		}
+		// A dotted name on a module allowed by a wildcard can leave the
+		// module through anything it imported (torch.nn.modules.module /
+		// torch.hub.load): never better than Unknown (Classify rates the
+		// suffixes).
+		return Unknown
 	}
 	if mod == "builtins" {
 		first := name
@@ -256,6 +300,26 @@ func (p *Policy) Classify(module, name string) Class {
 		return Risky
 	}
 	return Unknown
+}
+
+// maxQualifiedParts bounds how many components of a qualified name are rated.
+const maxQualifiedParts = 32
+
+// throughNamespace rates a dotted name reached from inside a module: every
+// suffix a.b.c, b.c is rated as module.name on its own.
+func (p *Policy) throughNamespace(name string) Class {
+	parts := strings.Split(name, ".")
+	if len(parts) > maxQualifiedParts {
+		return Risky
+	}
+	worst := Safe
+	for i := 0; i < len(parts)-1; i++ {
+		c := p.Classify(strings.Join(parts[i:len(parts)-1], "."), parts[len(parts)-1])
+		if c > worst {
+			worst = c
+		}
+	}
+	return worst
 }
 
 func (p *Policy) allowed(full, module string) bool {
