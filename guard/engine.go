@@ -260,6 +260,11 @@ func (e *Engine) scan(ctx context.Context, text string, dir Direction) []match.M
 	if ctx.Err() == nil && e.org != nil {
 		ms = e.org.Find(text, ms)
 	}
+	// A placeholder written by a previous pass (<EMAIL_ADDRESS>,
+	// <PERSON_2>, <IBAN_CODE:3f9a0c12ab45>) is never part of a finding.
+	if strings.IndexByte(text, '<') >= 0 {
+		ms = trimPlaceholders(text, ms)
+	}
 	// Policy filter.
 	kept := ms[:0]
 	for _, m := range ms {
@@ -276,6 +281,91 @@ func (e *Engine) scan(ctx context.Context, text string, dir Direction) []match.M
 		kept = append(kept, m)
 	}
 	return resolveOverlaps(kept)
+}
+
+// maxPlaceholders bounds the placeholders considered per text.
+const maxPlaceholders = 4096
+
+// placeholderSpans returns the byte spans of action placeholders in text:
+// "<" TYPE (upper-case letters, digits, "_"; up to 64) [":" 12 hex] ">".
+func placeholderSpans(text string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(text) && len(out) < maxPlaceholders; i++ {
+		k := strings.IndexByte(text[i:], '<')
+		if k < 0 {
+			break
+		}
+		i += k
+		j := i + 1
+		if j >= len(text) || text[j] < 'A' || text[j] > 'Z' {
+			continue
+		}
+		for j < len(text) && j-i <= 65 && (text[j] >= 'A' && text[j] <= 'Z' || text[j] >= '0' && text[j] <= '9' || text[j] == '_') {
+			j++
+		}
+		if j < len(text) && text[j] == ':' && j+13 < len(text) {
+			h := j + 1
+			for h < j+13 && (text[h] >= '0' && text[h] <= '9' || text[h] >= 'a' && text[h] <= 'f') {
+				h++
+			}
+			if h == j+13 {
+				j = h
+			}
+		}
+		if j < len(text) && text[j] == '>' {
+			out = append(out, [2]int{i, j + 1})
+			i = j
+		}
+	}
+	return out
+}
+
+// trimPlaceholders cuts the placeholders out of the matches that overlap
+// them: a match starting before a placeholder ends before it ("12521
+// Belgrád rkp. 18. <STREET_ADDRESS>"), one starting inside starts after it,
+// and what is left without a letter or digit is dropped.
+func trimPlaceholders(text string, ms []match.Match) []match.Match {
+	phs := placeholderSpans(text)
+	if len(phs) == 0 {
+		return ms
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		// First placeholder ending after the match starts (spans are sorted).
+		k := sort.Search(len(phs), func(i int) bool { return phs[i][1] > m.Start })
+		for _, ph := range phs[k:] {
+			if ph[0] >= m.End {
+				break
+			}
+			if m.Start < ph[0] {
+				m.End = ph[0]
+			} else {
+				m.Start = ph[1]
+			}
+			if m.Start >= m.End {
+				break
+			}
+		}
+		for m.End > m.Start && strings.IndexByte(" \t\n\r,;:(", text[m.End-1]) >= 0 {
+			m.End--
+		}
+		for m.Start < m.End && strings.IndexByte(" \t\n\r,;:)", text[m.Start]) >= 0 {
+			m.Start++
+		}
+		if m.Start < m.End && hasAlnum(text[m.Start:m.End]) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func hasAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if match.IsAlnum(s[i]) || s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func containsDir(ds []Direction, d Direction) bool {
@@ -383,12 +473,13 @@ func DefaultLabel(typ string) string {
 	case "CREDIT_CARD", "IBAN_CODE", "US_SSN", "US_ITIN", "US_PASSPORT", "US_BANK_NUMBER",
 		"US_DRIVER_LICENSE", "UK_NHS", "UK_NINO", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "PL_PESEL",
 		"SG_NRIC_FIN", "AU_TFN", "AU_MEDICARE", "IN_PAN", "IN_AADHAAR", "FI_PERSONAL_IDENTITY_CODE",
-		"KR_RRN", "TH_TNIN", "MEDICAL_LICENSE", "CRYPTO":
+		"KR_RRN", "TH_TNIN", "MEDICAL_LICENSE", "CRYPTO", "IT_DRIVER_LICENSE", "IT_PASSPORT", "IT_IDENTITY_CARD",
+		"IN_PASSPORT", "IN_VOTER":
 		return LabelRestricted
 	case "EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON", "STREET_ADDRESS", "DATE_OF_BIRTH", "AU_ABN",
-		"AU_ACN", "IN_GSTIN", "IN_VEHICLE_REGISTRATION":
+		"AU_ACN", "IN_GSTIN", "IN_VEHICLE_REGISTRATION", "IT_VAT_CODE", "SG_UEN", "NRP":
 		return LabelConfidential
-	case "IP_ADDRESS", "MAC_ADDRESS", "DATE_TIME", "LOCATION", "GPE", "ZIP_CODE":
+	case "IP_ADDRESS", "MAC_ADDRESS", "DATE_TIME", "LOCATION", "GPE", "ZIP_CODE", "ORGANIZATION":
 		return LabelInternal
 	case "URL", "DOMAIN_NAME":
 		return LabelPublic

@@ -20,14 +20,19 @@ type LabeledText struct {
 
 // TypeScore counts one entity type's evaluation outcome.
 type TypeScore struct {
-	Type      string  `json:"type"`
-	Gold      int     `json:"gold"`      // gold spans
-	Predicted int     `json:"predicted"` // predicted spans (after type mapping)
-	TruePos   int     `json:"true_pos"`  // predicted spans overlapping a gold span of the type
-	Found     int     `json:"found"`     // gold spans overlapped by a prediction of the type
-	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
-	F1        float64 `json:"f1"`
+	Type      string `json:"type"`
+	Gold      int    `json:"gold"`      // gold spans
+	Predicted int    `json:"predicted"` // predicted spans (after type mapping)
+	TruePos   int    `json:"true_pos"`  // predicted spans overlapping a gold span of the type
+	Found     int    `json:"found"`     // gold spans overlapped by a prediction of the type
+	// Exact counts use the strict rule: same type and identical span.
+	ExactTruePos   int     `json:"exact_true_pos"`
+	ExactFound     int     `json:"exact_found"`
+	ExactPrecision float64 `json:"exact_precision"`
+	ExactRecall    float64 `json:"exact_recall"`
+	Precision      float64 `json:"precision"`
+	Recall         float64 `json:"recall"`
+	F1             float64 `json:"f1"`
 }
 
 // EvalReport is the outcome of EvaluateSpans.
@@ -39,9 +44,11 @@ type EvalReport struct {
 }
 
 // EvaluateSpans inspects each row and scores predictions against gold spans
-// per entity type. Matching rule: a prediction counts as a true positive if
+// per entity type. Matching rule (Precision, Recall): a prediction counts as a true positive if
 // it overlaps (at least one code point) a gold span of the same type; a gold
 // span counts as found if a prediction of its type overlaps it. mapType maps
+// ExactPrecision and ExactRecall use the strict rule instead: same type and
+// identical span. mapType maps
 // a predicted type to the gold vocabulary ("" drops it); nil keeps types.
 func EvaluateSpans(ctx context.Context, e *Engine, rows []LabeledText, mapType func(string) string) EvalReport {
 	goldTypes := map[string]bool{}
@@ -86,6 +93,12 @@ func EvaluateSpans(ctx context.Context, e *Engine, rows []LabeledText, mapType f
 					break
 				}
 			}
+			for _, p := range preds {
+				if p == g {
+					s.ExactFound++
+					break
+				}
+			}
 		}
 		for _, p := range preds {
 			s := get(p.Type)
@@ -96,14 +109,22 @@ func EvaluateSpans(ctx context.Context, e *Engine, rows []LabeledText, mapType f
 					break
 				}
 			}
+			for _, g := range row.Spans {
+				if p == g {
+					s.ExactTruePos++
+					break
+				}
+			}
 		}
 	}
 	for _, s := range scores {
 		if s.Predicted > 0 {
 			s.Precision = float64(s.TruePos) / float64(s.Predicted)
+			s.ExactPrecision = float64(s.ExactTruePos) / float64(s.Predicted)
 		}
 		if s.Gold > 0 {
 			s.Recall = float64(s.Found) / float64(s.Gold)
+			s.ExactRecall = float64(s.ExactFound) / float64(s.Gold)
 		}
 		if s.Precision+s.Recall > 0 {
 			s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)

@@ -47,10 +47,10 @@ func evalPII(w io.Writer, path string) error {
 		sel := guard.SelectSplit(rows, split)
 		rep := guard.EvaluateSpans(context.Background(), e, sel, guard.PresidioTypeMap)
 		fmt.Fprintf(w, "### split %s: %d rows (test = every fifth row, never used for tuning)\n\n", split, rep.Rows)
-		fmt.Fprintln(w, "| type | gold | predicted | precision | recall | F1 |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|")
+		fmt.Fprintln(w, "| type | gold | predicted | precision | recall | F1 | exact-span precision | exact-span recall |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 		for _, t := range rep.Types {
-			fmt.Fprintf(w, "| %s | %d | %d | %.3f | %.3f | %.3f |\n", t.Type, t.Gold, t.Predicted, t.Precision, t.Recall, t.F1)
+			fmt.Fprintf(w, "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f |\n", t.Type, t.Gold, t.Predicted, t.Precision, t.Recall, t.F1, t.ExactPrecision, t.ExactRecall)
 		}
 		if len(rep.Unscored) > 0 {
 			fmt.Fprintf(w, "\npredicted types absent from the gold set: %v\n", rep.Unscored)

@@ -85,3 +85,45 @@ func FuzzFind(f *testing.F) {
 		}
 	})
 }
+
+// FuzzBuildEDM: any values file either fails with an error or gives an index
+// that parses back, holds no value in clear and matches its first value.
+func FuzzBuildEDM(f *testing.F) {
+	f.Add("ACME-00042\nJohn  Q. Public\n")
+	f.Add("\n\n  \t\nÉcole Polytechnique\r\n")
+	f.Add(strings.Repeat("x ", 40))
+	f.Fuzz(func(t *testing.T, values string) {
+		var buf bytes.Buffer
+		n, err := BuildEDM(strings.NewReader(values), &buf)
+		if err != nil {
+			return
+		}
+		idx, err := ParseEDM(buf.Bytes())
+		if n == 0 {
+			return // nothing indexed: max_words 0 is rejected on load
+		}
+		if err != nil {
+			t.Fatalf("index of %d values does not parse: %v", n, err)
+		}
+		if idx.Len() != n {
+			t.Fatalf("Len %d, built %d", idx.Len(), n)
+		}
+		var first string
+		for _, line := range strings.Split(values, "\n") {
+			if toks := edmTokens(line); len(toks) > 0 {
+				first = strings.Join(toks, " ")
+				break
+			}
+		}
+		if len(first) >= 12 && strings.Contains(buf.String(), first) {
+			t.Fatalf("value %q in clear in the index", first)
+		}
+		m, err := New(Config{EDM: []EDMSource{{Type: "X", Index: idx}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Find(first, nil)) == 0 {
+			t.Fatalf("first value %q not matched", first)
+		}
+	})
+}

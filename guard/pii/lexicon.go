@@ -21,6 +21,7 @@ const (
 	fUnit
 	fOrg
 	fPhraseStart
+	fNRP // nationality, religious or political group (Presidio NRP)
 )
 
 // buildLexicon merges the word lists into one lower-case word -> flags map.
@@ -42,6 +43,17 @@ func buildLexicon() map[string]uint32 {
 	add(citiesList, fCity)
 	add(unitWordsList, fUnit)
 	add(orgWordsList, fOrg)
+	add(nrpList, fNRP)
+	for _, w := range strings.Fields(nrpList) {
+		if strings.HasSuffix(w, "an") || strings.HasSuffix(w, "i") || strings.HasSuffix(w, "ist") {
+			m[w+"s"] |= fNRP // Americans, Israelis, Buddhists
+		}
+	}
+	for w, f := range m {
+		if f&fNRP != 0 && f&(fFirst|fSurname) == 0 {
+			m[w] |= fNotName // "Slovenian" is no surname in -ian
+		}
+	}
 	for _, ph := range countryPhrases {
 		m[strings.Fields(ph)[0]] |= fPhraseStart
 	}
@@ -183,6 +195,34 @@ inc llc ltd corp corporation company co group bank university college school hos
 title act the customer user bot agent assistant system admin name address phone email card number
 capitalized words wisdom discipline chapter section page figure table note also however therefore
 can could would should will shall must might new old north south east west city state country
+`
+
+// nrpList: nationalities and demonyms, languages, religions and political
+// groups, written from general knowledge.
+const nrpList = `
+american british english scottish welsh irish canadian mexican brazilian argentinian argentine chilean
+peruvian colombian venezuelan cuban uruguayan paraguayan bolivian ecuadorian guatemalan honduran salvadoran
+nicaraguan panamanian dominican haitian jamaican french german italian spanish portuguese dutch belgian
+swiss austrian swedish norwegian danish finnish icelandic estonian latvian lithuanian polish czech slovak
+slovenian slovene croatian serbian bosnian montenegrin macedonian albanian greek cypriot turkish bulgarian
+romanian moldovan hungarian ukrainian belarusian russian georgian armenian azerbaijani kazakh uzbek turkmen
+kyrgyz tajik afghan pakistani indian bangladeshi nepalese nepali bhutanese chinese japanese korean mongolian
+taiwanese vietnamese thai cambodian laotian burmese malaysian singaporean indonesian filipino australian
+iranian persian iraqi syrian lebanese jordanian israeli palestinian saudi emirati qatari kuwaiti bahraini
+omani yemeni egyptian libyan tunisian algerian moroccan sudanese ethiopian eritrean somali kenyan ugandan
+tanzanian rwandan congolese nigerian ghanaian senegalese malian ivorian cameroonian angolan zambian
+zimbabwean mozambican namibian malagasy arab european asian african latino latina hispanic nordic
+scandinavian slavic kurdish tamil punjabi bengali hindi urdu hebrew arabic swahili mandarin cantonese
+maori aboriginal inuit chechen dagestani tatar greenlandic faroese bruneian surinamese guyanese
+belizean trinidadian barbadian bahamian fijian samoan tongan papuan timorese mauritian seychellois comorian
+djiboutian gabonese togolese beninese burkinabe chadian liberian gambian guinean malawian swazi
+liechtensteiner luxembourgish luxembourger monegasque andorran maltese sammarinese kosovar englishman
+englishmen frenchman frenchmen scotsman welshman irishman dane danes swede swedes brit brits briton britons
+scot scots
+christian catholic protestant orthodox evangelical lutheran anglican baptist methodist mormon muslim
+islamic sunni shia shiite jewish buddhist hindu sikh jain atheist agnostic
+democrat democrats republican republicans conservative conservatives liberal liberals socialist communist
+labour tory tories libertarian
 `
 
 const titlesList = `mr mrs ms miss dr prof sir madam mx mister dame lord lady rev father sister brother`

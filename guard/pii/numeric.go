@@ -260,7 +260,16 @@ func (r *Recognizer) classifyNumber(text string, start, end int) (match.Match, b
 			best = cand{typ, score}
 		}
 	}
-	ctx := func(base float64, kws []string) float64 { return boost(base, text, start, end, kws) }
+	ownCtx := false // a checksum-validated identifier had its own context word
+	win := newCtxWin(text, start, end)
+	ctx := func(base float64, kws []string) float64 { return win.boost(base, kws) }
+	ctxValid := func(base float64, kws []string) float64 {
+		sc := win.boost(base, kws)
+		if sc > base {
+			ownCtx = true
+		}
+		return sc
+	}
 	onlySpaceDash := sh.sepsAll(" -")
 	plain := len(sh.seps) == 0
 
@@ -270,7 +279,7 @@ func (r *Recognizer) classifyNumber(text string, start, end int) (match.Match, b
 	}
 	// Dates and times.
 	if sc := dateScore(s, sh); sc > 0 {
-		if hasContext(text, start, end, kwDOB) {
+		if win.has(kwDOB) {
 			sc = 1
 		}
 		consider("DATE_TIME", sc)
@@ -292,7 +301,7 @@ func (r *Recognizer) classifyNumber(text string, start, end int) (match.Match, b
 		consider("KR_RRN", ctx(0.7, kwKRRRN))
 	}
 	// Credit cards (12-digit Maestro numbers only with card context).
-	if nd == 12 && plain && checksum.Luhn(d) && hasContext(text, start, end, kwCard) {
+	if nd == 12 && plain && checksum.Luhn(d) && win.has(kwCard) {
 		consider("CREDIT_CARD", 0.85)
 	}
 	if nd >= 13 && nd <= 19 && !sh.ext && onlySpaceDash && sameSeps(sh) && cardGrouping(sh) && d[0] >= '1' && d[0] <= '6' && checksum.Luhn(d) {
@@ -302,39 +311,42 @@ func (r *Recognizer) classifyNumber(text string, start, end int) (match.Match, b
 		switch nd {
 		case 10:
 			if (plain || groupsAre(sh, 3, 3, 4)) && checksum.Mod11(d) {
-				consider("UK_NHS", ctx(0.4, kwNHS))
+				consider("UK_NHS", ctxValid(0.4, kwNHS))
 			}
 			if (plain || groupsAre(sh, 4, 5, 1)) && medicareValid(d) {
-				consider("AU_MEDICARE", ctx(0.3, kwMedicare))
+				consider("AU_MEDICARE", ctxValid(0.3, kwMedicare))
 			}
 		case 11:
 			if (plain || groupsAre(sh, 2, 3, 3, 3)) && abnValid(d) {
-				consider("AU_ABN", ctx(0.4, kwABN))
+				consider("AU_ABN", ctxValid(0.4, kwABN))
 			}
 			if plain && peselValid(d) {
-				consider("PL_PESEL", ctx(0.4, kwPESEL))
+				consider("PL_PESEL", ctxValid(0.4, kwPESEL))
+			}
+			if plain && d != "00000000000" && checksum.Luhn(d) {
+				consider("IT_VAT_CODE", ctxValid(0.2, kwITVAT)) // partita IVA: Luhn check digit
 			}
 		case 9:
 			if (plain || groupsAre(sh, 3, 3, 3)) && acnValid(d) {
-				consider("AU_ACN", ctx(0.3, kwACN))
+				consider("AU_ACN", ctxValid(0.3, kwACN))
 			}
 			if (plain || groupsAre(sh, 3, 3, 3)) && tfnValid(d) {
-				consider("AU_TFN", ctx(0.3, kwTFN))
+				consider("AU_TFN", ctxValid(0.3, kwTFN))
 			}
 			if plain {
 				consider("US_PASSPORT", ctx(0.15, kwPassport))
 			}
 		case 12:
 			if (plain || groupsAre(sh, 4, 4, 4)) && d[0] >= '2' && checksum.Verhoeff(d) {
-				consider("IN_AADHAAR", ctx(0.4, kwAadhaar))
+				consider("IN_AADHAAR", ctxValid(0.4, kwAadhaar))
 			}
 		case 13:
 			if (plain || groupsAre(sh, 1, 4, 5, 2, 1)) && tninValid(d) {
-				consider("TH_TNIN", ctx(0.4, kwTNIN))
+				consider("TH_TNIN", ctxValid(0.4, kwTNIN))
 			}
 		}
 		if nd >= 8 && nd <= 17 && plain {
-			consider("US_BANK_NUMBER", ctx(0.1, kwBank))
+			consider("US_BANK_NUMBER", ctx(0.2, kwBank)) // reported with an account/bank word only
 		}
 		if nd >= 7 && nd <= 14 && plain {
 			consider("US_DRIVER_LICENSE", ctx(0.2, kwDL))
@@ -352,15 +364,25 @@ func (r *Recognizer) classifyNumber(text string, start, end int) (match.Match, b
 		consider("DATE_TIME", sc)
 	}
 	// Dashed digit groups after a licence context.
-	if nd >= 7 && nd <= 14 && !plain && sh.sepsAll("-") && hasContext(text, start, end, kwDL) {
+	if nd >= 7 && nd <= 14 && !plain && sh.sepsAll("-") && win.has(kwDL) {
 		consider("US_DRIVER_LICENSE", 0.75)
 	}
 	// Phone numbers, unless something strong already matched.
 	if best.score < 0.85 && nd >= 7 && nd <= 15 && !sh.colon {
 		if sc := r.phoneScore(s, sh); sc > 0 {
 			sc = ctx(sc, kwPhone)
-			if hasContext(text, start, end, kwNotPhone) {
-				sc -= 0.4
+			// A word of another type ("account", "order", "zip") lowers the
+			// score unless a phone word is nearer to the number.
+			if win.has(kwNotPhone) {
+				dn := contextDistance(text, start, end, kwNotPhone)
+				if dp := contextDistance(text, start, end, kwPhone); dp < 0 || dn < dp {
+					sc -= 0.4
+				}
+			}
+			// A checksum-validated identifier next to its own context word
+			// ("medicare 2123 45670 1") beats a phone shape without one.
+			if ownCtx && !win.has(kwPhone) {
+				sc -= 0.3
 			}
 			if !sh.plus && !sh.paren && nextWordCapitalized(text, end) {
 				sc -= 0.3 // house numbers before a street name
@@ -416,13 +438,26 @@ func (r *Recognizer) phoneScore(s string, sh shape) float64 {
 		if len(sh.groups) >= 2 && nd >= 8 {
 			return 0.75
 		}
-		if num, err := phonenumbers.Parse(s, ""); err == nil && phonenumbers.IsValidNumber(num) {
-			return 0.85
+		if num, err := phonenumbers.Parse(s, ""); err == nil {
+			if phonenumbers.IsValidNumber(num) {
+				return 0.85
+			}
+			if phonenumbers.IsPossibleNumber(num) {
+				// E.164 shape with a known country code and a possible
+				// length (ranges missing from the metadata, new blocks):
+				// reported with a phone word nearby.
+				return 0.45
+			}
 		}
 	}
 	for _, reg := range r.regions {
 		num, err := phonenumbers.Parse(s, reg)
 		if err == nil && phonenumbers.IsValidNumberForRegion(num, reg) {
+			if nd < 8 && !sh.paren {
+				// Local numbers ("555-2671", "43 73313") look like any other
+				// short digit group: reported with a phone word nearby.
+				return 0.45
+			}
 			return 0.7
 		}
 	}

@@ -3,6 +3,8 @@ package pii
 import (
 	"net/netip"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aigis-dev/aigis/guard/match"
 )
@@ -229,9 +231,23 @@ func (r *Recognizer) classifyToken(text string, s, e int, dst []match.Match) []m
 				if isUpper(tok[0]) && allDigits(tok[1:]) {
 					consider("US_PASSPORT", ctx(0.2, kwPassport))
 				}
+				if letters(tok, 0, 2) && allDigits(tok[2:]) {
+					// AA1234567: Italian passport, or paper identity card.
+					consider("IT_PASSPORT", ctx(0.15, kwITPassport))
+					consider("IT_IDENTITY_CARD", ctx(0.15, kwITID))
+				}
+				if allDigits(tok[:7]) && letters(tok, 7, 9) || letters(tok, 0, 2) && allDigits(tok[2:7]) && letters(tok, 7, 9) {
+					consider("IT_IDENTITY_CARD", ctx(0.15, kwITID)) // electronic card (CIE)
+				}
 			case 10:
 				if panValid(tok) {
 					consider("IN_PAN", ctx(0.5, kwPAN))
+				}
+				if letters(tok, 0, 2) && allDigits(tok[2:9]) && isUpper(tok[9]) {
+					consider("IT_DRIVER_LICENSE", ctx(0.2, kwITDL)) // AA1234567B
+				}
+				if letters(tok, 0, 3) && allDigits(tok[3:]) {
+					consider("IN_VOTER", ctx(0.2, kwINVoter)) // ABC1234567 (EPIC)
 				}
 			case 15:
 				if gstinValid(tok) {
@@ -241,6 +257,22 @@ func (r *Recognizer) classifyToken(text string, s, e int, dst []match.Match) []m
 				if itFiscalValid(tok) {
 					consider("IT_FISCAL_CODE", 0.95)
 				}
+			}
+			if (L == 9 || L == 10) && allDigits(tok[:L-1]) && isUpper(tok[L-1]) {
+				// Singapore UEN: 8 digits + check letter (businesses) or a
+				// year and 5 digits + check letter (local companies).
+				if L == 9 || tok[:2] == "19" || tok[:2] == "20" {
+					consider("SG_UEN", ctx(0.3, kwSGUEN))
+				}
+			}
+			if L == 10 && (tok[0] == 'T' || tok[0] == 'S' || tok[0] == 'R') && allDigits(tok[1:3]) && letters(tok, 3, 5) && allDigits(tok[5:9]) && isUpper(tok[9]) {
+				consider("SG_UEN", ctx(0.3, kwSGUEN)) // T09LL0001B: other entities
+			}
+			if L == 8 && isUpper(tok[0]) && tok[1] != '0' && allDigits(tok[1:]) && tok[7] != '0' {
+				consider("IN_PASSPORT", ctx(0.15, kwINPassport)) // A1234567
+			}
+			if L >= 8 && L <= 10 && inVehicleValid(tok) {
+				consider("IN_VEHICLE_REGISTRATION", ctx(0.4, kwINVehicle)) // MH12AB1234
 			}
 			// Driver's licences: a letter or two then digits.
 			if L >= 7 && L <= 16 && isUpper(tok[0]) && (allDigits(tok[1:]) || isUpper(tok[1]) && allDigits(tok[2:])) {
@@ -259,6 +291,38 @@ func (r *Recognizer) classifyToken(text string, s, e int, dst []match.Match) []m
 		dst = append(dst, match.Match{Type: best.typ, Detector: "pii", Start: s, End: e, Score: best.score})
 	}
 	return dst
+}
+
+// letters reports whether s[i:j] is upper-case ASCII letters.
+func letters(s string, i, j int) bool { return j <= len(s) && allUpper(s[i:j]) }
+
+// inStates are the Indian state and union-territory codes of vehicle
+// registration marks.
+var inStates = map[string]bool{
+	"AN": true, "AP": true, "AR": true, "AS": true, "BR": true, "CG": true, "CH": true, "DD": true, "DL": true, "DN": true,
+	"GA": true, "GJ": true, "HP": true, "HR": true, "JH": true, "JK": true, "KA": true, "KL": true, "LA": true, "LD": true,
+	"MH": true, "ML": true, "MN": true, "MP": true, "MZ": true, "NL": true, "OD": true, "OR": true, "PB": true, "PY": true,
+	"RJ": true, "SK": true, "TN": true, "TR": true, "TS": true, "UK": true, "UP": true, "WB": true,
+}
+
+// inVehicleValid checks an Indian registration mark: state code, 1-2 digit
+// district, 1-3 letter series, 4-digit number (MH12AB1234, DL3CAF0001).
+func inVehicleValid(t string) bool {
+	if len(t) < 8 || !inStates[t[:2]] {
+		return false
+	}
+	i := 2
+	for i < len(t) && i < 4 && isDig(t[i]) {
+		i++
+	}
+	if i == 2 {
+		return false
+	}
+	j := i
+	for j < len(t) && j-i < 3 && isUpper(t[j]) {
+		j++
+	}
+	return j > i && len(t)-j == 4 && allDigits(t[j:]) && t[j:] != "0000"
 }
 
 func isHex(s string) bool {
@@ -355,16 +419,30 @@ func emailMatches(text string, s, e int, dst []match.Match) []match.Match {
 		if text[i] != '@' {
 			continue
 		}
+		// Local part and domain may hold non-ASCII letters (RFC 6531, IDN):
+		// "jörg@müller.de" is one address, never half of one.
 		a := i
-		for a > s && isEmailLocal(text[a-1]) {
-			a--
+		for a > s {
+			if isEmailLocal(text[a-1]) {
+				a--
+			} else if n := letterRuneBefore(text, s, a); n > 0 {
+				a -= n
+			} else {
+				break
+			}
 		}
 		for a < i && (text[a] == '.' || text[a] == '-') {
 			a++
 		}
 		b := i + 1
-		for b < e && isDomainByte(text[b]) {
-			b++
+		for b < e {
+			if isDomainByte(text[b]) {
+				b++
+			} else if n := letterRuneAt(text[b:e]); n > 0 {
+				b += n
+			} else {
+				break
+			}
 		}
 		for b > i+1 && (text[b-1] == '.' || text[b-1] == '-') {
 			b--
@@ -374,13 +452,53 @@ func emailMatches(text string, s, e int, dst []match.Match) []match.Match {
 		}
 		dom := text[i+1 : b]
 		dot := strings.LastIndexByte(dom, '.')
-		if dot <= 0 || len(dom)-dot-1 < 2 || !allLetters(dom[dot+1:]) || strings.Contains(dom, "..") {
+		if dot <= 0 || len(dom)-dot-1 < 2 || !tldLetters(dom[dot+1:]) || strings.Contains(dom, "..") {
 			continue
 		}
 		dst = append(dst, match.Match{Type: "EMAIL_ADDRESS", Detector: "pii", Start: a, End: b, Score: 1})
 		i = b
 	}
 	return dst
+}
+
+// letterRuneAt returns the byte length of the non-ASCII letter, digit or
+// mark starting s, 0 if there is none.
+func letterRuneAt(s string) int {
+	if len(s) == 0 || s[0] < utf8.RuneSelf {
+		return 0
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)) {
+		return 0
+	}
+	return n
+}
+
+// letterRuneBefore is letterRuneAt for the rune ending at text[p] (not
+// before text[lo]).
+func letterRuneBefore(text string, lo, p int) int {
+	if p <= lo || text[p-1] < utf8.RuneSelf {
+		return 0
+	}
+	r, n := utf8.DecodeLastRuneInString(text[lo:p])
+	if r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)) {
+		return 0
+	}
+	return n
+}
+
+// tldLetters reports whether a top-level domain is letters only (ASCII or
+// an internationalized TLD such as "рф").
+func tldLetters(s string) bool {
+	if allLetters(s) {
+		return true
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func allLetters(s string) bool {

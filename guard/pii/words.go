@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -185,15 +186,62 @@ func (r *Recognizer) scanWords(text string, dst []match.Match) []match.Match {
 	p := wordPool.Get().(*[]word)
 	ws := r.splitWordsText(text, (*p)[:0])
 	dst = scanDates(text, ws, dst)
+	a0 := len(dst)
 	dst = scanAddresses(text, ws, dst)
+	a1 := len(dst)
+	dst = scanOrgs(text, ws, dst)
+	a2 := len(dst)
 	dst = scanPersons(text, ws, dst)
 	dst = scanLocations(text, ws, dst)
+	dst = scanNRP(text, ws, dst)
+	if a2 > a1 {
+		orgs := append([]match.Match(nil), dst[a1:a2]...)
+		dst = dropInside(dst, a2, orgs)
+	}
+	dst = dropInside(dst, a1, dst[a0:a1])
 	if cap(ws) <= 1<<16 { // larger slices (huge texts) are left to the GC
 		clear(ws) // drop references into text before pooling
 		*p = ws[:0]
 		wordPool.Put(p)
 	}
 	return dst
+}
+
+// dropInside removes the matches of dst[from:] that lie inside one of the
+// containers (non-overlapping, by start, not in dst[from:]): "541 Avenida
+// Pedro Ulisses 888" is one address, not a person inside one, and the
+// address must not lose to it in overlap resolution.
+func dropInside(dst []match.Match, from int, addrs []match.Match) []match.Match {
+	if len(addrs) == 0 {
+		return dst
+	}
+	sorted := true
+	for i := 1; i < len(addrs); i++ {
+		if addrs[i].Start < addrs[i-1].End {
+			sorted = false // overlapping containers: check each (rare)
+			break
+		}
+	}
+	out := dst[:from]
+	for _, m := range dst[from:] {
+		inside := false
+		if sorted {
+			// Last container starting at or before m.
+			k := sort.Search(len(addrs), func(i int) bool { return addrs[i].Start > m.Start }) - 1
+			inside = k >= 0 && m.End <= addrs[k].End
+		} else {
+			for _, a := range addrs {
+				if a.Start <= m.Start && m.End <= a.End {
+					inside = true
+					break
+				}
+			}
+		}
+		if !inside {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func scanDates(text string, ws []word, dst []match.Match) []match.Match {
@@ -428,6 +476,12 @@ func scanAddresses(text string, ws []word, dst []match.Match) []match.Match {
 			if ne := numberAfter(text, w.e); ne > 0 {
 				start, end = w.s, ne
 				score = 0.6
+				if w.lower == "box" {
+					start = militaryUnitBefore(text, w.s)
+					if start == w.s {
+						start = poBoxBefore(text, w.s)
+					}
+				}
 			}
 		case (w.lower == "fpo" || w.lower == "apo" || w.lower == "dpo") && w.upper && i+1 < len(ws) && len(ws[i+1].lower) == 2 && ws[i+1].upper:
 			if ne := numberAfter(text, ws[i+1].e-1+1); ne > 0 {
@@ -445,6 +499,7 @@ func scanAddresses(text string, ws []word, dst []match.Match) []match.Match {
 		if start < 0 || end <= start {
 			continue
 		}
+		start = numberPrefix(text, start)
 		end = extendAddress(text, end)
 		dst = append(dst, match.Match{Type: "STREET_ADDRESS", Detector: "pii", Start: start, End: end, Score: score})
 		covered = end
@@ -479,6 +534,11 @@ func extendAddress(text string, end int) int {
 		if !(unicode.IsUpper(r) || unicode.IsDigit(r)) {
 			return end
 		}
+		// A contact line after the address ("Mobile: 03.93.92.16.85",
+		// "416 60 039 office") is not part of it.
+		if contactSegment(segment) {
+			return end
+		}
 		// A segment with several lower-case words is prose, not an address part.
 		lowerWords := 0
 		for _, f := range strings.Fields(segment) {
@@ -490,14 +550,42 @@ func extendAddress(text string, end int) int {
 		if lowerWords > 1 {
 			return end
 		}
-		// Stop at sentence ends inside the segment.
-		if k := strings.Index(segment, ". "); k >= 0 {
+		// Stop at sentence ends inside the segment ("Apt. 864" is not one).
+		if k := sentenceEnd(segment); k >= 0 {
 			segment = segment[:k]
 			return p + len(segment)
 		}
 		end = p + len(segment)
 	}
 	return end
+}
+
+// addrAbbrevs are abbreviations that end with a period inside an address
+// ("Apt. 864", "Ste. 2", "No. 5").
+var addrAbbrevs = map[string]bool{
+	"apt": true, "ste": true, "fl": true, "no": true, "nr": true, "rm": true, "bldg": true, "dept": true,
+	"st": true, "rd": true, "ave": true, "dr": true, "blvd": true, "ln": true, "ct": true, "u": true, "ul": true,
+}
+
+// sentenceEnd returns the offset of the first ". " in segment that ends a
+// sentence, skipping periods of address abbreviations; -1 if none.
+func sentenceEnd(segment string) int {
+	off := 0
+	for {
+		k := strings.Index(segment[off:], ". ")
+		if k < 0 {
+			return -1
+		}
+		k += off
+		w := k
+		for w > 0 && isASCIILetter(segment[w-1]) {
+			w--
+		}
+		if !addrAbbrevs[strings.ToLower(segment[w:k])] || w > 0 && segment[w-1] == '.' {
+			return k
+		}
+		off = k + 2
+	}
 }
 
 func scanPersons(text string, ws []word, dst []match.Match) []match.Match {
@@ -561,6 +649,9 @@ func scanPersons(text string, ws []word, dst []match.Match) []match.Match {
 			continue
 		}
 		j := extend(i)
+		if j == i && w.f&fNRP != 0 {
+			continue // a lone "French" / "English" is a nationality or a language
+		}
 		score := 0.55
 		if j > i {
 			score = 0.8
@@ -602,6 +693,51 @@ func namingContext(text string, s int) bool {
 const orgWordsList = `inc llc ltd corp corporation company co group bank university college school hospital
 foundation institute associates partners holdings gmbh ag sa plc bv oy ab as`
 
+// scanOrgs reports organisation names of two shapes: capitalised words
+// before an organisation word ("Acme Holdings", "Smith Ltd", "Deutsche
+// Bank") and "Barnett & Sons" / "Barnett and Co". Lists of bare surnames
+// ("Jones, Smith and Davis") stay PERSON: they name people as often as firms.
+func scanOrgs(text string, ws []word, dst []match.Match) []match.Match {
+	capWord := func(w word) bool {
+		return (w.cap || w.upper) && w.f&(fNotName|fStreetSuffix|fCountry|fWeekday|fMonth|fUnit) == 0 && len(w.lower) >= 2
+	}
+	covered := -1
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		if w.s < covered || !capWord(w) {
+			continue
+		}
+		// "A and Sons" / "A & Co"
+		if i+1 < len(ws) && (ws[i+1].lower == "sons" || ws[i+1].lower == "co") && ws[i+1].cap {
+			if g := text[w.e:ws[i+1].s]; g == " and " || g == " & " {
+				dst = append(dst, match.Match{Type: "ORGANIZATION", Detector: "pii", Start: w.s, End: ws[i+1].e, Score: 0.6})
+				covered = ws[i+1].e
+				i++
+				continue
+			}
+		}
+		// 1-3 capitalised words then an organisation word.
+		j := i
+		for j+1 < len(ws) && j-i < 3 && text[ws[j].e:ws[j+1].s] == " " && ws[j+1].f&fOrg == 0 && capWord(ws[j+1]) {
+			j++
+		}
+		if j+1 < len(ws) && text[ws[j].e:ws[j+1].s] == " " && ws[j+1].f&fOrg != 0 && (ws[j+1].cap || ws[j+1].upper) {
+			j++
+			for j+1 < len(ws) && ws[j+1].f&fOrg != 0 && (ws[j+1].cap || ws[j+1].upper) && (text[ws[j].e:ws[j+1].s] == " " || text[ws[j].e:ws[j+1].s] == ", ") {
+				j++ // "Acme Holdings Ltd", "Foo Group, Inc"
+			}
+			e := ws[j].e
+			if e < len(text) && text[e] == '.' && len(ws[j].lower) <= 4 {
+				e++ // "Ltd.", "Inc."
+			}
+			dst = append(dst, match.Match{Type: "ORGANIZATION", Detector: "pii", Start: w.s, End: e, Score: 0.6})
+			covered = e
+			i = j
+		}
+	}
+	return dst
+}
+
 func scanLocations(text string, ws []word, dst []match.Match) []match.Match {
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
@@ -634,4 +770,140 @@ func scanLocations(text string, ws []word, dst []match.Match) []match.Match {
 		}
 	}
 	return dst
+}
+
+// scanNRP reports nationality, religious and political group
+// words ("Norwegian", "Buddhist", "Republicans"). A given name that is also
+// one ("Christian Bale") loses to the longer PERSON match.
+func scanNRP(text string, ws []word, dst []match.Match) []match.Match {
+	for _, w := range ws {
+		if w.f&fNRP != 0 && !languageUse(text, w) {
+			sc := 0.6
+			if !w.cap {
+				sc = 0.55 // chat is often lower case: "i am cambodian"
+			}
+			dst = append(dst, match.Match{Type: "NRP", Detector: "pii", Start: w.s, End: w.e, Score: sc})
+		}
+	}
+	return dst
+}
+
+// Words around a nationality word that make it a language ("answer in
+// English", "translate into French", "Spanish translation"): a language
+// is not a group of people, and masking it would break ordinary prompts.
+var (
+	langBefore = map[string]bool{"in": true, "into": true, "to": true, "from": true, "speak": true, "speaks": true,
+		"speaking": true, "spoke": true, "study": true, "studying": true, "studied": true, "learn": true, "learning": true,
+		"translate": true, "translated": true, "translating": true, "write": true, "written": true, "know": true,
+		"knows": true, "fluent": true, "plain": true, "native": true, "read": true, "reads": true, "teach": true, "teaches": true}
+	langAfter = map[string]bool{"translation": true, "translations": true, "language": true, "languages": true,
+		"speaker": true, "speakers": true, "speaking": true, "version": true, "text": true, "word": true, "words": true,
+		"subtitles": true, "grammar": true, "lessons": true, "course": true, "teacher": true, "dictionary": true}
+)
+
+func languageUse(text string, w word) bool {
+	if langBefore[prevWord(text, w.s)] {
+		return true
+	}
+	i := w.e
+	for i < len(text) && text[i] == ' ' {
+		i++
+	}
+	j := i
+	for j < len(text) && j-i <= 16 && isASCIILetter(text[j]) {
+		j++
+	}
+	return j > i && j-i <= 16 && langAfter[strings.ToLower(text[i:j])]
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// numberPrefix extends an address that starts with a house number over a
+// second number right before it on the same line ("1987 74 Diakou Street":
+// building and house number), so no digits of it are left unredacted.
+func numberPrefix(text string, start int) int {
+	if !match.IsDigit(text[start]) || start < 2 || text[start-1] != ' ' {
+		return start
+	}
+	j := start - 1
+	for j > 0 && match.IsDigit(text[j-1]) {
+		j--
+	}
+	if j == start-1 || start-1-j > 6 || j > 0 && (match.IsAlnum(text[j-1]) || text[j-1] == '.' || text[j-1] == ',' || text[j-1] == '-' || text[j-1] == ':') {
+		return start
+	}
+	// Not the last group of a number before it ("555 2671 221 Baker St").
+	if j >= 2 && text[j-1] == ' ' && (match.IsDigit(text[j-2]) || text[j-2] == ')' || text[j-2] == '-') {
+		return start
+	}
+	return j
+}
+
+// militaryUnitBefore extends the start of a "Box 1234" address back over a
+// US military "PSC 1234, " / "CMR 123, " / "Unit 1234 " prefix on the same line.
+func militaryUnitBefore(text string, p int) int {
+	k := p
+	for k > 0 && (text[k-1] == ' ' || text[k-1] == ',') {
+		k--
+	}
+	j := k
+	for j > 0 && match.IsDigit(text[j-1]) {
+		j--
+	}
+	if j == k || k-j > 6 || j == 0 || text[j-1] != ' ' {
+		return p
+	}
+	w := j - 1
+	for w > 0 && isASCIILetter(text[w-1]) {
+		w--
+	}
+	if w > 0 && match.IsAlnum(text[w-1]) {
+		return p
+	}
+	switch strings.ToLower(text[w : j-1]) {
+	case "psc", "cmr", "unit":
+		return w
+	}
+	return p
+}
+
+// poBoxBefore extends the start of a "Box 287" address back over "P.O. " /
+// "PO " and a house number before it ("0912 P.O. Box 287").
+func poBoxBefore(text string, p int) int {
+	k := p
+	for k > 0 && text[k-1] == ' ' {
+		k--
+	}
+	for _, pre := range []string{"P.O.", "p.o.", "PO", "P. O."} {
+		if k >= len(pre) && text[k-len(pre):k] == pre && (k == len(pre) || !match.IsAlnum(text[k-len(pre)-1])) {
+			s := k - len(pre)
+			if hn := houseNumberBefore(text, s); hn >= 0 {
+				s = hn
+			}
+			return s
+		}
+	}
+	return p
+}
+
+// contactSegment reports whether an address continuation segment is a
+// contact line instead: a "Label:" prefix, an e-mail, or a phone-like run of
+// digits (9+ digits, or 7+ in three or more groups; postcodes are shorter).
+func contactSegment(seg string) bool {
+	if strings.ContainsAny(seg, ":@") || seg[0] == '+' || seg[0] == '(' {
+		return true
+	}
+	digits, groups, in := 0, 0, false
+	for i := 0; i < len(seg); i++ {
+		if match.IsDigit(seg[i]) {
+			digits++
+			if !in {
+				groups++
+			}
+			in = true
+		} else {
+			in = false
+		}
+	}
+	return digits >= 9 || digits >= 7 && groups >= 3
 }

@@ -531,6 +531,12 @@ func masked(v string) bool {
 	if strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") || strings.HasPrefix(v, "$") {
 		return true
 	}
+	// Documentation values: a keyboard run ("dapi1234567890...", "sk-abcdefghijkl");
+	// eight ascending characters in a row occur in a random token with
+	// probability ~1e-13 per position.
+	if strings.Contains(lv, "12345678") || strings.Contains(lv, "abcdefgh") {
+		return true
+	}
 	// One repeated character.
 	same := true
 	for i := 1; i < len(v); i++ {
