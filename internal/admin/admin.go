@@ -7,7 +7,7 @@
 //	GET    /admin/keys/{id}         -> {"key":...}
 //	DELETE /admin/keys/{id}         revoke -> {"key":...}
 //	GET    /admin/audit?after=&limit=  -> {"events":[...],"next_after":N}
-//	GET    /admin/audit/verify      -> {"ok":bool, "report":{...}}
+//	GET    /admin/audit/verify      -> {"ok":bool, "report":{...}} (?head=SEQ:HASH anchors it)
 package admin
 
 import (
@@ -272,7 +272,16 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) verifyAudit(w http.ResponseWriter, r *http.Request) {
-	rep, err := audit.Verify(r.Context(), h.st)
+	var o audit.VerifyOptions
+	if head := r.URL.Query().Get("head"); head != "" {
+		seq, hash, err := audit.ParseAnchor(head)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
+			return
+		}
+		o.AnchorSeq, o.AnchorHash = seq, hash
+	}
+	rep, err := audit.VerifyWith(r.Context(), h.st, o)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "store_error", "could not read the audit log")
 		return

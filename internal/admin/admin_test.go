@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -239,7 +240,25 @@ func TestAuditEndpoints(t *testing.T) {
 	if code != http.StatusOK || !bytes.Contains(body, []byte(`"ok":true`)) {
 		t.Fatalf("verify: %d %s", code, body)
 	}
+	var vr struct {
+		Report audit.Report `json:"report"`
+	}
+	if err := json.Unmarshal(body, &vr); err != nil || vr.Report.HeadSeq == 0 {
+		t.Fatalf("verify report: %v %s", err, body)
+	}
+	anchor := fmt.Sprintf("%d:%s", vr.Report.HeadSeq, vr.Report.HeadHash)
+	if code, body = f.do(t, "GET", "/admin/audit/verify?head="+anchor, token, ""); code != http.StatusOK || !bytes.Contains(body, []byte(`"ok":true`)) {
+		t.Fatalf("verify ?head on the intact chain: %d %s", code, body)
+	}
+	if code, _ = f.do(t, "GET", "/admin/audit/verify?head=1:xyz", token, ""); code != http.StatusBadRequest {
+		t.Fatalf("verify ?head=1:xyz: %d", code)
+	}
 	storetest.DropAuditGuards(t, f.dsn)
+	storetest.Exec(t, f.dsn, "DELETE FROM audit_events WHERE seq = "+strconv.FormatInt(vr.Report.HeadSeq, 10))
+	code, body = f.do(t, "GET", "/admin/audit/verify?head="+anchor, token, "")
+	if code != http.StatusOK || !bytes.Contains(body, []byte(`"ok":false`)) || !bytes.Contains(body, []byte(`deleted at the tail`)) {
+		t.Fatalf("verify ?head after a tail deletion: %d %s", code, body)
+	}
 	storetest.Exec(t, f.dsn, "DELETE FROM audit_events WHERE seq = 3")
 	code, body = f.do(t, "GET", "/admin/audit/verify", token, "")
 	if code != http.StatusOK || !bytes.Contains(body, []byte(`"ok":false`)) || !bytes.Contains(body, []byte(`"kind":"deleted","seq":3`)) {

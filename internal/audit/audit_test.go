@@ -289,6 +289,35 @@ func TestTamperDetection(t *testing.T) {
 			storetest.Exec(t, d, "DELETE FROM audit_events WHERE seq = 1")
 			wantProblems(t, mustVerify(t, st), Problem{Kind: Deleted, Seq: 1, LastSeq: 1})
 		})
+		anchored := func(t *testing.T, st store.Store, seq int64, hash []byte) Report {
+			t.Helper()
+			rep, err := VerifyWith(context.Background(), st, VerifyOptions{AnchorSeq: seq, AnchorHash: hash})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rep
+		}
+		t.Run("deleted at the tail, anchored", func(t *testing.T) {
+			st, d, _ := setup(t)
+			head := recordAt(t, st, 8)
+			if rep := anchored(t, st, 8, head.Hash); !rep.OK() {
+				t.Fatalf("intact chain fails its own anchor: %v", rep.Problems)
+			}
+			storetest.Exec(t, d, "DELETE FROM audit_events WHERE seq IN (7, 8)")
+			wantProblems(t, mustVerify(t, st)) // the chain alone cannot tell
+			wantProblems(t, anchored(t, st, 8, head.Hash), Problem{Kind: Deleted, Seq: 7, LastSeq: 8})
+		})
+		t.Run("rewritten to the head, anchored", func(t *testing.T) {
+			st, d, evs := setup(t)
+			head := recordAt(t, st, 8)
+			// Rewrite seq 8 with a recomputed hash: self-consistent, and no
+			// later event links to it, so only the anchor shows it.
+			data := bytes.Replace(head.Data, []byte(`"status":200`), []byte(`"status":201`), 1)
+			h := chainHash(8, head.PrevHash, data)
+			storetest.Exec(t, d, "UPDATE audit_events SET data = "+blob(t, d, data)+", hash = "+blob(t, d, h[:])+" WHERE seq = 8")
+			wantProblems(t, mustVerify(t, st))
+			wantProblems(t, anchored(t, st, 8, head.Hash), Problem{Kind: Edited, Seq: 8, ID: evs[7].ID})
+		})
 		t.Run("inserted at end", func(t *testing.T) {
 			st, d, evs := setup(t)
 			// A forged row copying the last one, linked to it, under a new id.
@@ -581,6 +610,18 @@ func TestCanonicalIsDeterministic(t *testing.T) {
 func nanValue() float64 {
 	zero := 0.0
 	return zero / zero
+}
+
+func TestParseAnchor(t *testing.T) {
+	h := strings.Repeat("ab", 32)
+	if seq, hash, err := ParseAnchor("42:" + h); err != nil || seq != 42 || len(hash) != 32 {
+		t.Fatalf("ParseAnchor: %d %x %v", seq, hash, err)
+	}
+	for _, bad := range []string{"", "42", "0:" + h, "-1:" + h, "x:" + h, "42:abc", "42:" + h + "00", "42:" + strings.Repeat("zz", 32)} {
+		if _, _, err := ParseAnchor(bad); err == nil {
+			t.Errorf("ParseAnchor(%q) accepted", bad)
+		}
+	}
 }
 
 func TestParseKey(t *testing.T) {

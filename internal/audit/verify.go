@@ -3,8 +3,11 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/aigis-dev/aigis/internal/store"
 )
@@ -81,10 +84,52 @@ type recInfo struct {
 // someone with write access from rewriting the whole chain from some point
 // to the head; compare Report.HeadHash with a copy kept elsewhere for that.
 func Verify(ctx context.Context, st store.Audit) (Report, error) {
+	return VerifyWith(ctx, st, VerifyOptions{})
+}
+
+// VerifyOptions anchors a verification to a head recorded earlier.
+type VerifyOptions struct {
+	// AnchorSeq and AnchorHash are a head printed by an earlier verify (or
+	// `audit tail`) and kept where the database's writers cannot change it.
+	// With them, Verify also reports what the chain alone cannot show:
+	// events deleted at the tail (the chain now ends before AnchorSeq) and
+	// a chain rewritten consistently up to or past the anchor (the event at
+	// AnchorSeq no longer has AnchorHash). AnchorSeq 0 means no anchor.
+	AnchorSeq  int64
+	AnchorHash []byte
+}
+
+// ParseAnchor reads a head written as SEQ:HASH (hex), as verify prints it.
+func ParseAnchor(s string) (seq int64, hash []byte, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok {
+		return 0, nil, fmt.Errorf("audit: anchor %q: want SEQ:HASH, e.g. 1042:9f86d0...", truncate(s, 80))
+	}
+	seq, err = strconv.ParseInt(a, 10, 64)
+	if err != nil || seq < 1 {
+		return 0, nil, fmt.Errorf("audit: anchor: sequence number %q is not a positive integer", truncate(a, 24))
+	}
+	hash, err = hex.DecodeString(b)
+	if err != nil || len(hash) != sha256.Size {
+		return 0, nil, fmt.Errorf("audit: anchor: hash must be %d hex characters", 2*sha256.Size)
+	}
+	return seq, hash, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// VerifyWith is Verify, checked against an anchor when o sets one.
+func VerifyWith(ctx context.Context, st store.Audit, o VerifyOptions) (Report, error) {
 	var (
-		rep  Report
-		last *recInfo // last record accepted into the chain
-		held *recInfo // record awaiting one record of look-ahead
+		anchorSeen bool
+		rep        Report
+		last       *recInfo // last record accepted into the chain
+		held       *recInfo // record awaiting one record of look-ahead
 	)
 	process := func(r, next *recInfo) {
 		if r.seq < 1 {
@@ -143,6 +188,13 @@ func Verify(ctx context.Context, st store.Audit) (Report, error) {
 			r := inspect(&recs[i])
 			rep.Events++
 			rep.HeadSeq, rep.HeadHash = recs[i].Seq, hex.EncodeToString(recs[i].Hash)
+			if o.AnchorSeq > 0 && recs[i].Seq == o.AnchorSeq && !anchorSeen {
+				anchorSeen = true
+				if !bytes.Equal(recs[i].Hash, o.AnchorHash) {
+					rep.add(Problem{Kind: Edited, Seq: recs[i].Seq, ID: recs[i].ID,
+						Detail: "hash differs from the recorded head: the chain was rewritten at or before this event"})
+				}
+			}
 			if held != nil {
 				process(held, r)
 			}
@@ -158,6 +210,16 @@ func Verify(ctx context.Context, st store.Audit) (Report, error) {
 	}
 	if held != nil {
 		process(held, nil)
+	}
+	if o.AnchorSeq > 0 && !anchorSeen {
+		from := rep.HeadSeq + 1
+		switch {
+		case o.AnchorSeq > rep.HeadSeq:
+			rep.add(Problem{Kind: Deleted, Seq: from, LastSeq: o.AnchorSeq,
+				Detail: fmt.Sprintf("deleted at the tail: the chain ends at seq %d, the recorded head is seq %d", rep.HeadSeq, o.AnchorSeq)})
+		default: // inside the chain but missing: the gap is already reported
+			rep.add(Problem{Kind: Deleted, Seq: o.AnchorSeq, Detail: "the recorded head is missing from the chain"})
+		}
 	}
 	return rep, nil
 }

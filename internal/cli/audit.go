@@ -26,18 +26,29 @@ func newAuditCmd() *cobra.Command {
 }
 
 func newAuditVerifyCmd(dsn *string) *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		head   string
+	)
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check the hash chain; exit 1 and name the events if any was edited, inserted or deleted",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var o audit.VerifyOptions
+			if head != "" {
+				seq, hash, err := audit.ParseAnchor(head)
+				if err != nil {
+					return err
+				}
+				o.AnchorSeq, o.AnchorHash = seq, hash
+			}
 			st, err := adminOpenStore(cmd, *dsn)
 			if err != nil {
 				return err
 			}
 			defer func() { _ = st.Close() }()
-			rep, err := audit.Verify(cmd.Context(), st)
+			rep, err := audit.VerifyWith(cmd.Context(), st, o)
 			if err != nil {
 				return err
 			}
@@ -68,6 +79,7 @@ func newAuditVerifyCmd(dsn *string) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().StringVar(&head, "head", "", "SEQ:HASH of a head recorded earlier (kept outside the database): also detects events deleted at the tail and a chain rewritten up to the head")
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -103,7 +104,34 @@ func TestAuditCommands(t *testing.T) {
 		t.Fatalf("export csv: exit %d, want 2", code)
 	}
 
+	// Anchored to the printed head: deleting the last event is caught.
+	_, out, _ = runAdminCLI(t, "audit", "verify", "--store", dsn)
+	i := strings.Index(out, "head seq ")
+	if i < 0 {
+		t.Fatalf("no head in %q", out)
+	}
+	var headSeq int64
+	var headHash string
+	if _, err := fmt.Sscanf(out[i:], "head seq %d hash %s", &headSeq, &headHash); err != nil {
+		t.Fatalf("head in %q: %v", out, err)
+	}
+	anchor := fmt.Sprintf("%d:%s", headSeq, headHash)
+	if code, out, _ = runAdminCLI(t, "audit", "verify", "--head", anchor, "--store", dsn); code != 0 {
+		t.Fatalf("verify --head on the intact chain: %d %s", code, out)
+	}
 	storetest.DropAuditGuards(t, dsn)
+	storetest.Exec(t, dsn, "DELETE FROM audit_events WHERE seq = 5")
+	if code, out, _ = runAdminCLI(t, "audit", "verify", "--store", dsn); code != 0 {
+		t.Fatalf("tail deletion without an anchor: %d %s", code, out)
+	}
+	code, out, _ = runAdminCLI(t, "audit", "verify", "--head", anchor, "--store", dsn)
+	if code != 1 || !strings.Contains(out, "deleted at the tail") {
+		t.Fatalf("verify --head after a tail deletion: %d %s", code, out)
+	}
+	if code, _, _ = runAdminCLI(t, "audit", "verify", "--head", "5:nothex", "--store", dsn); code == 0 {
+		t.Fatal("a malformed --head was accepted")
+	}
+
 	storetest.Exec(t, dsn, "DELETE FROM audit_events WHERE seq = 2")
 	code, out, _ = runAdminCLI(t, "audit", "verify", "--store", dsn)
 	if code != 1 || !strings.Contains(out, "deleted: event seq 2") || !strings.Contains(out, "BROKEN") {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -364,8 +365,8 @@ func (c *Config) Validate() error {
 	if c.lines == nil {
 		c.lines = map[string]int{}
 	}
-	if _, _, err := net.SplitHostPort(c.Listen.Addr); err != nil {
-		v.add("listen.addr", "not host:port: %v", err)
+	if err := checkHostPort(c.Listen.Addr); err != nil {
+		v.add("listen.addr", "%v", err)
 	}
 	if t := c.Listen.TLS; t != nil {
 		if t.CertFile == "" || t.KeyFile == "" {
@@ -393,8 +394,8 @@ func (c *Config) Validate() error {
 		v.add("store", "must be postgres://..., postgresql://..., sqlite://PATH or a file path")
 	}
 	if r := c.Redis; r != nil {
-		if _, _, err := net.SplitHostPort(r.Addr); err != nil {
-			v.add("redis.addr", "not host:port: %v", err)
+		if err := checkHostPort(r.Addr); err != nil {
+			v.add("redis.addr", "%v", err)
 		}
 		if r.DB < 0 {
 			v.add("redis.db", "must not be negative")
@@ -424,6 +425,20 @@ func (c *Config) Validate() error {
 	}
 	if len(v.errs) > 0 {
 		return v.errs
+	}
+	return nil
+}
+
+// checkHostPort accepts host:port with a numeric port 0-65535 (the host
+// may be empty: all interfaces).
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("not host:port: %v", err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
 	}
 	return nil
 }
@@ -476,8 +491,8 @@ func (c *Config) validateRoles(v *validation) map[string]bool {
 	names := map[string]bool{}
 	for i, r := range c.Roles {
 		k := fmt.Sprintf("roles[%d]", i)
-		if err := r.Validate(); err != nil {
-			v.addBlock(k, err)
+		for _, fe := range r.FieldErrors() {
+			v.add(k+"."+fe.Field, "%s", fe.Msg)
 		}
 		if names[r.Name] {
 			v.add(k+".name", "role %q is defined twice", r.Name)

@@ -261,3 +261,41 @@ guard:
 		t.Errorf("got %d errors, want %d: %v", len(es), len(want), err)
 	}
 }
+
+// TestRoleErrorsNameTheExactKey: every problem of a role is reported, each
+// at the key and line it is about (not at the first key of the role whose
+// name happens to appear in the message).
+func TestRoleErrorsNameTheExactKey(t *testing.T) {
+	src := minimal + `roles:
+  - name: r
+    models: ["gpt-*"]
+    endpoints: [chat, bogus]
+    max_tokens: -5
+    limits:
+      tpm: -1
+`
+	src = strings.Replace(src, "addr: 127.0.0.1:9090", "addr: 127.0.0.1:99999", 1)
+	_, err := Parse("r.yaml", []byte(src), Options{Getenv: env(nil)})
+	es := asErrors(t, err)
+	want := map[string]int{
+		"listen.addr":           3,
+		"roles[0].endpoints[1]": 14,
+		"roles[0].max_tokens":   15,
+		"roles[0].limits.tpm":   17,
+	}
+	got := map[string]int{}
+	for _, e := range es {
+		got[e.Key] = e.Line
+		if e.File != "r.yaml" {
+			t.Errorf("file %q in %v", e.File, e)
+		}
+	}
+	for k, line := range want {
+		if got[k] != line {
+			t.Errorf("key %s: line %d, want %d (all: %v)", k, got[k], line, err)
+		}
+	}
+	if len(es) != len(want) {
+		t.Errorf("%d errors, want %d: %v", len(es), len(want), err)
+	}
+}

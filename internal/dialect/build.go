@@ -238,6 +238,20 @@ func (r *Router) resolve(method, path string, query url.Values) (Route, bool) {
 		}
 		return Route{Codec: r.openai, Op: exchange.OpModels}, true
 	}
+	if rest, ok := strings.CutPrefix(path, "/openai/v1/"); ok {
+		// Azure OpenAI's v1 API: OpenAI's paths and bodies under /openai/v1/
+		// (no api-version; the body's model is the deployment name).
+		switch rest {
+		case "chat/completions", "responses", "embeddings", "models":
+			return r.resolve(method, "/v1/"+rest, nil)
+		}
+		return Route{}, false
+	}
+	if path == "/openai/responses" {
+		// Azure OpenAI's Responses API (what openai-go's azure option
+		// calls): the body names the deployment as its model.
+		return postRoute(method, Route{Codec: Azure(r.lim, ""), Op: exchange.OpResponses, APIVersion: query.Get("api-version")})
+	}
 	rest, ok := strings.CutPrefix(path, "/openai/deployments/")
 	if !ok {
 		return Route{}, false

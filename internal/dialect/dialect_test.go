@@ -202,6 +202,15 @@ func TestResolve(t *testing.T) {
 		{"POST", "/openai/deployments//chat/completions", false, "", ""},
 		{"POST", "/openai/deployments/d/images/generations", false, "", ""},
 		{"DELETE", "/v1/models", false, "", ""},
+		{"POST", "/openai/responses", true, "azure", exchange.OpResponses},
+		{"GET", "/openai/responses", false, "", ""},
+		{"POST", "/openai/v1/chat/completions", true, "openai", exchange.OpChat},
+		{"POST", "/openai/v1/responses", true, "openai", exchange.OpResponses},
+		{"POST", "/openai/v1/embeddings", true, "openai", exchange.OpEmbeddings},
+		{"GET", "/openai/v1/models", true, "openai", exchange.OpModels},
+		{"POST", "/openai/v1/messages", false, "", ""},
+		{"POST", "/openai/v1/completions", false, "", ""},
+		{"POST", "/openai/v1/chat/completions/x", false, "", ""},
 	}
 	for _, c := range cases {
 		rt, ok := r.Resolve(c.method, c.path, nil)

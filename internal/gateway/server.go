@@ -58,6 +58,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // are not labels).
 func routeName(rt dialect.Route) string {
 	switch {
+	case rt.Codec.Name() == "azure" && rt.Op == exchange.OpResponses:
+		return "/openai/responses"
 	case rt.Codec.Name() == "azure" && rt.Op == exchange.OpEmbeddings:
 		return "/openai/deployments/{name}/embeddings"
 	case rt.Codec.Name() == "azure":

@@ -33,28 +33,59 @@ var knownOps = map[string]bool{
 	string(exchange.OpMessages): true, string(exchange.OpModels): true, string(exchange.OpMCP): true, "*": true,
 }
 
-// Validate checks one role.
+// Validate checks one role and returns its first problem.
 func (r Role) Validate() error {
-	if !roleName.MatchString(r.Name) {
-		return fmt.Errorf("role %q: name must be 1-64 of letters, digits, '_', '.', ':', '-' starting with a letter or digit", r.Name)
+	if errs := r.FieldErrors(); len(errs) > 0 {
+		return errs[0]
 	}
-	for _, m := range r.Models {
+	return nil
+}
+
+// FieldError is one problem of a role, with the field it is about
+// ("name", "models[1]", "endpoints[0]", "max_tokens", "limits.rpm", ...)
+// so that configuration errors can name the exact key and line.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Msg }
+
+// FieldErrors returns every problem of the role (nil when valid).
+func (r Role) FieldErrors() []*FieldError {
+	var errs []*FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Msg: fmt.Sprintf("role %q: ", r.Name) + fmt.Sprintf(format, args...)})
+	}
+	if !roleName.MatchString(r.Name) {
+		add("name", "name must be 1-64 of letters, digits, '_', '.', ':', '-' starting with a letter or digit")
+	}
+	for i, m := range r.Models {
 		if _, err := compileGlob(m); err != nil {
-			return fmt.Errorf("role %q: models: %w", r.Name, err)
+			add(fmt.Sprintf("models[%d]", i), "models: %v", err)
 		}
 	}
-	for _, e := range r.Endpoints {
+	for i, e := range r.Endpoints {
 		if !knownOps[e] {
-			return fmt.Errorf("role %q: unknown endpoint %q (want chat, responses, embeddings, messages, models, mcp or *)", r.Name, e)
+			add(fmt.Sprintf("endpoints[%d]", i), "unknown endpoint %q (want chat, responses, embeddings, messages, models, mcp or *)", e)
 		}
 	}
 	if r.MaxTokens < 0 {
-		return fmt.Errorf("role %q: max_tokens must be >= 0 (0 = no cap)", r.Name)
+		add("max_tokens", "max_tokens must be >= 0 (0 = no cap)")
 	}
 	if err := r.Limits.Validate(); err != nil {
-		return fmt.Errorf("role %q: limits: %w", r.Name, err)
+		field := "limits"
+		switch {
+		case r.Limits.RPM < 0:
+			field = "limits.rpm"
+		case r.Limits.TPM < 0:
+			field = "limits.tpm"
+		case r.Limits.TPD < 0:
+			field = "limits.tpd"
+		}
+		add(field, "limits: %v", err)
 	}
-	return nil
+	return errs
 }
 
 // Roles is the roles block of the configuration.
