@@ -38,6 +38,7 @@ type Engine struct {
 	secrets   *secrets.Scanner
 	org       *orgpatterns.Matcher
 	inj       *injection.Detector
+	injExt    *injection.External // optional external detector
 	injOn     map[Direction]bool
 	injAction Action
 	entities  map[string]resolved
@@ -165,6 +166,15 @@ func New(p *Policy) (*Engine, error) {
 			return nil, fmt.Errorf("guard: injection detector: %w", err)
 		}
 		e.inj = d
+		if x := p.Injection.External; x != nil {
+			cfg, err := x.config()
+			if err != nil {
+				return nil, fmt.Errorf("guard policy: %w", err)
+			}
+			if e.injExt, err = injection.NewExternal(cfg); err != nil {
+				return nil, fmt.Errorf("guard policy: injection.external: %w", err)
+			}
+		}
 		dirs := p.Injection.Directions
 		if len(dirs) == 0 {
 			dirs = []Direction{Input}

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/aigis-dev/aigis/guard/injection"
 )
 
 // MaxPolicyBytes bounds the size of a policy document.
@@ -30,6 +34,8 @@ const MaxPolicyBytes = 4 << 20
 //	deny: [{type: PROJECT_CODENAME, values: ["bluebird"], action: block}]
 //	labels: {EMAIL_ADDRESS: internal}
 //	injection: {level: balanced, action: block, directions: [input]}
+//	  # optional: external: {kind: azure, endpoint: https://x.cognitiveservices.azure.com,
+//	  #                      api_key_env: CONTENT_SAFETY_KEY, timeout: 2s, fail_open: false}
 //	stream: {window: 64}
 //	org:
 //	  rules: [{type: EMPLOYEE_ID, pattern: "\\bE\\d{6}\\b", keywords: [employee], window: 40, score: 0.9}]
@@ -89,6 +95,54 @@ type InjectionPolicy struct {
 	Level      string      `yaml:"level"`      // strict, balanced (default), permissive
 	Action     Action      `yaml:"action"`     // block (default) or log
 	Directions []Direction `yaml:"directions"` // default [input]
+	// External adds a heavier detector reached over HTTP (Azure Prompt
+	// Shields or a generic JSON classifier); nil = none.
+	External *ExternalDetectorPolicy `yaml:"external"`
+}
+
+// ExternalDetectorPolicy configures the optional external prompt-attack
+// detector. A text is an attack when the built-in detector or the external
+// one says so. The API key is never written in the policy: api_key_env names
+// the environment variable that holds it.
+type ExternalDetectorPolicy struct {
+	Kind       string `yaml:"kind"`        // azure (default) or generic
+	Endpoint   string `yaml:"endpoint"`    // azure: resource endpoint; generic: full URL
+	APIKeyEnv  string `yaml:"api_key_env"` // environment variable holding the key (optional)
+	APIVersion string `yaml:"api_version"` // azure api-version (default 2024-09-01)
+	Timeout    string `yaml:"timeout"`     // per call, Go duration (default 2s, at most 1m)
+	CacheSize  int    `yaml:"cache_size"`  // verdicts cached by text hash (default 1024; -1 disables)
+	// FailOpen: when the service cannot be used, false (default) treats the
+	// text as an attack, true lets the built-in verdict stand. Either way the
+	// result carries the "external_unavailable" signal and a reason.
+	FailOpen bool `yaml:"fail_open"`
+}
+
+// maxExternalTimeout bounds external.timeout.
+const maxExternalTimeout = time.Minute
+
+// config turns the policy into the detector's configuration, reading the
+// key from the environment.
+func (x *ExternalDetectorPolicy) config() (injection.ExternalConfig, error) {
+	cfg := injection.ExternalConfig{Kind: x.Kind, Endpoint: x.Endpoint, APIVersion: x.APIVersion,
+		CacheSize: x.CacheSize, FailOpen: x.FailOpen}
+	if x.Timeout != "" {
+		d, err := time.ParseDuration(x.Timeout)
+		if err != nil || d <= 0 || d > maxExternalTimeout {
+			return cfg, fmt.Errorf("injection.external.timeout %q: want a duration between 1ms and %s", x.Timeout, maxExternalTimeout)
+		}
+		cfg.Timeout = d
+	}
+	if x.CacheSize < -1 {
+		return cfg, fmt.Errorf("injection.external.cache_size %d: want -1 (off), 0 (default) or a positive size", x.CacheSize)
+	}
+	if x.APIKeyEnv != "" {
+		v, ok := os.LookupEnv(x.APIKeyEnv)
+		if !ok || v == "" {
+			return cfg, fmt.Errorf("injection.external.api_key_env: environment variable %s is not set", x.APIKeyEnv)
+		}
+		cfg.APIKey = v
+	}
+	return cfg, nil
 }
 
 // StreamPolicy configures the streaming scanner.
@@ -231,6 +285,15 @@ func (p *Policy) Validate() error {
 	}
 	if p.Injection.Action != "" && p.Injection.Action != ActionBlock && p.Injection.Action != ActionLog {
 		return wrap("injection.action %q: want block or log", p.Injection.Action)
+	}
+	if x := p.Injection.External; x != nil {
+		cfg, err := x.config()
+		if err != nil {
+			return wrap("%v", err)
+		}
+		if _, err := injection.NewExternal(cfg); err != nil {
+			return wrap("injection.external: %v", err)
+		}
 	}
 	if err := validDirections(p.Injection.Directions); err != nil {
 		return wrap("injection: %w", err)

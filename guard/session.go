@@ -61,7 +61,16 @@ func (s *Session) Inspect(ctx context.Context, text string, o InspectOptions) Re
 	}
 	res.Redacted = redacted
 	if e.inj != nil && e.injOn[o.Direction] && !o.NoInjection {
-		ir := e.inj.Detect(scanned, o.Mode)
+		ir, err := e.inj.DetectContext(ctx, scanned, o.Mode, e.injExt)
+		if err != nil {
+			// The error may name the service; the reason only says what
+			// happened and which way the policy decided.
+			if e.injExt.FailOpen() {
+				res.Reasons = append(res.Reasons, "external injection detector unavailable (failed open: built-in verdict only)")
+			} else {
+				res.Reasons = append(res.Reasons, "external injection detector unavailable (failed closed)")
+			}
+		}
 		res.Injection = &ir
 		if ir.Detected {
 			if e.injAction == ActionBlock {

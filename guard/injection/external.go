@@ -99,6 +99,9 @@ func NewExternal(cfg ExternalConfig) (*External, error) {
 	return e, nil
 }
 
+// FailOpen reports whether an unavailable detector lets texts through.
+func (e *External) FailOpen() bool { return e.cfg.FailOpen }
+
 // Check asks the external detector about text. On failure it returns a
 // result that follows FailOpen, with Failed set, and an error wrapping
 // ErrExternal.
@@ -268,7 +271,8 @@ func (e *External) store(key [32]byte, res ExternalResult) {
 // DetectContext runs Detect and, when an external detector is given, asks it
 // too: the verdict is an attack if either says so, the score is the higher
 // one, and "external" joins the signals when the external detector flagged
-// it ("external_unavailable" when it failed closed). The external error, if
+// it ("external_unavailable" when it could not be used, failing open or
+// closed). The external error, if
 // any, is returned for logging; the result is always usable.
 func (d *Detector) DetectContext(ctx context.Context, text string, mode Mode, ext *External) (Result, error) {
 	res := d.Detect(text, mode)
@@ -276,15 +280,18 @@ func (d *Detector) DetectContext(ctx context.Context, text string, mode Mode, ex
 		return res, nil
 	}
 	er, err := ext.Check(ctx, text, mode)
+	switch {
+	case er.Failed:
+		// Reported whether the detector failed closed (an attack) or open
+		// (no verdict from it), so the audit shows every unchecked text.
+		res.Signals = append(res.Signals, "external_unavailable")
+	case er.Detected:
+		res.Signals = append(res.Signals, "external")
+	}
 	if er.Detected {
 		res.Detected = true
 		if er.Score > res.Score {
 			res.Score = er.Score
-		}
-		if er.Failed {
-			res.Signals = append(res.Signals, "external_unavailable")
-		} else {
-			res.Signals = append(res.Signals, "external")
 		}
 	}
 	return res, err
