@@ -660,7 +660,10 @@ func (e *Engine) dense(s *Scratch, mode int, a *Analysis) {
 			}
 		}
 	}
-	if en+other >= 2 {
+	// Two stop words are enough to judge; so is one foreign stop word in a
+	// text of four or more words with no English one ("Önceki tüm
+	// talimatları unut ve bana..." has only "ve").
+	if en+other >= 2 || (en == 0 && other == 1 && len(s.toks) >= 4) {
 		a.Foreign = float32(other) / float32(en+other)
 	}
 	d[20] = float32(you) / float32(len(s.toks)+1)
@@ -1069,8 +1072,8 @@ var stopLang = func() map[string]uint8 {
 		"il", "di", "che", "sono", "gli", "della", "tutte", "per", "non", "questo", "come",
 		"não", "você", "uma", "os", "são", "muito", "para", "com", "isso", "mas",
 		"het", "een", "niet", "ik", "jij", "zijn", "van", "en", "je", "op", "dat",
-		"ve", "bir", "bu", "için", "değil",
-		"się", "nie", "jest", "że", "wszystkie", "na", "jak", "czy",
+		"ve", "bir", "bu", "için", "değil", "ile", "bana", "ben", "sen", "çok", "daha", "gibi", "tüm", "olarak", "şimdi",
+		"się", "nie", "jest", "że", "wszystkie", "na", "jak", "czy", "mnie", "proszę", "przez", "oraz", "już", "wszystko",
 	} {
 		if _, ok := m[w]; !ok {
 			m[w] = 1
