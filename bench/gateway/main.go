@@ -2,7 +2,7 @@
 // same mock upstream reached directly and through a bare
 // httputil.ReverseProxy (the floor for a Go proxy on the machine).
 //
-//	go run ./bench/gateway [-aigis PATH] [-duration 2s] [-rounds 3] [-conc 1,16,64]
+//	go run ./bench/gateway [-aigis PATH] [-baseline PATH] [-duration 2s] [-rounds 3] [-conc 1,16,64]
 //
 // Three processes serve: `aigis mockllm`, a bare reverse proxy (this
 // program re-executed with -role proxy) and `aigis serve` with API-key
@@ -11,6 +11,9 @@
 // keep-alive loopback connections. It reports p50/p99 and the added
 // latency, throughput at each concurrency, time to first byte and
 // inter-chunk delay of streams, and the gateway's RSS idle and under load.
+// With -baseline, a second gateway (another build, e.g. the previous
+// commit's) runs as target gateway-base in the same interleaved rounds, so
+// a change can be compared on a shared, noisy machine.
 package main
 
 import (
@@ -44,6 +47,7 @@ func main() {
 	target := flag.String("target", "", "internal: proxy target URL")
 	listen := flag.String("listen", "", "internal: proxy listen address")
 	aigis := flag.String("aigis", "", "aigis binary (default: go build ./cmd/aigis into a temp dir)")
+	baseline := flag.String("baseline", "", "optional second aigis binary (e.g. the previous commit), run as target gateway-base interleaved with the others, with its own store")
 	duration := flag.Duration("duration", 2*time.Second, "length of one measurement round")
 	rounds := flag.Int("rounds", 3, "interleaved rounds per concurrency")
 	concs := flag.String("conc", "1,16,64", "concurrency levels")
@@ -53,7 +57,7 @@ func main() {
 		runProxy(*target, *listen)
 		return
 	}
-	if err := run(*aigis, *duration, *rounds, *concs, *streams); err != nil {
+	if err := run(*aigis, *baseline, *duration, *rounds, *concs, *streams); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -97,7 +101,7 @@ type target struct {
 	key  string
 }
 
-func run(aigis string, dur time.Duration, rounds int, concList string, nStreams int) error {
+func run(aigis, baseline string, dur time.Duration, rounds int, concList string, nStreams int) error {
 	dir, err := os.MkdirTemp("", "aigis-bench")
 	if err != nil {
 		return err
@@ -135,21 +139,23 @@ func run(aigis string, dur time.Duration, rounds int, concList string, nStreams 
 	if _, err := start(self, "-role", "proxy", "-target", "http://"+mockAddr, "-listen", proxyAddr); err != nil {
 		return err
 	}
-	dsn := filepath.Join(dir, "bench.db")
-	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	secret, key, err := apikey.Generate("bench", []string{"bench"}, 0)
-	if err != nil {
-		return err
-	}
-	if err := st.CreateKey(ctx, key); err != nil {
-		return err
-	}
-	st.Close()
-	cfg := fmt.Sprintf(`listen: {addr: "%s"}
+	// startGateway starts one `aigis serve` with its own store and API key.
+	startGateway := func(bin, name, addr string) (*exec.Cmd, string, error) {
+		dsn := filepath.Join(dir, name+".db")
+		ctx := context.Background()
+		st, err := store.Open(ctx, dsn)
+		if err != nil {
+			return nil, "", err
+		}
+		secret, key, err := apikey.Generate("bench", []string{"bench"}, 0)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := st.CreateKey(ctx, key); err != nil {
+			return nil, "", err
+		}
+		st.Close()
+		cfg := fmt.Sprintf(`listen: {addr: "%s"}
 store: "%s"
 logging: {level: info}
 upstreams:
@@ -162,24 +168,38 @@ roles:
     endpoints: ["*"]
     limits: {rpm: 100000000, tpm: 10000000000, tpd: 100000000000}
 default_key_limits: {rpm: 100000000, tpm: 10000000000}
-`, gwAddr, dsn, mockAddr)
-	cfgPath := filepath.Join(dir, "aigis.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		return err
+`, addr, dsn, mockAddr)
+		cfgPath := filepath.Join(dir, name+".yaml")
+		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+			return nil, "", err
+		}
+		cmd, err := start(bin, "serve", "--config", cfgPath)
+		if err != nil {
+			return nil, "", err
+		}
+		return cmd, secret, waitUp("http://" + addr + "/healthz")
 	}
-	gw, err := start(aigis, "serve", "--config", cfgPath)
-	if err != nil {
-		return err
-	}
-	for _, u := range []string{"http://" + mockAddr + "/v1/models", "http://" + proxyAddr + "/v1/models", "http://" + gwAddr + "/healthz"} {
+	for _, u := range []string{"http://" + mockAddr + "/v1/models", "http://" + proxyAddr + "/v1/models"} {
 		if err := waitUp(u); err != nil {
 			return err
 		}
+	}
+	gw, secret, err := startGateway(aigis, "gateway", gwAddr)
+	if err != nil {
+		return err
 	}
 	targets := []target{
 		{"direct", "http://" + mockAddr + "/v1", "mock"},
 		{"proxy", "http://" + proxyAddr + "/v1", "mock"},
 		{"gateway", "http://" + gwAddr + "/v1", secret},
+	}
+	if baseline != "" {
+		baseAddr := freeAddr()
+		_, baseSecret, err := startGateway(baseline, "gateway-base", baseAddr)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, target{"gateway-base", "http://" + baseAddr + "/v1", baseSecret})
 	}
 	// warm up every path
 	for _, t := range targets {

@@ -82,6 +82,7 @@ func benchAppend(b *testing.B, l *Log, writers int) {
 	q := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))].Microseconds()) }
 	b.ReportMetric(q(0.50), "p50-µs")
 	b.ReportMetric(q(0.99), "p99-µs")
+	b.ReportMetric(q(0.999), "p99.9-µs")
 }
 
 func cpuTime() time.Duration {

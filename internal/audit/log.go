@@ -24,7 +24,9 @@ type Options struct {
 	Keyring *Keyring
 	// MaxBatch bounds how many events one transaction carries (default 512).
 	MaxBatch int
-	// CommitTimeout bounds one append transaction (default 10s).
+	// CommitTimeout bounds one append transaction (default 10s) on
+	// PostgreSQL. The SQLite store does not interrupt a commit: its lock
+	// waits are bounded by the busy timeout (10 s).
 	CommitTimeout time.Duration
 	// Now is the clock for events without a time (default time.Now).
 	Now func() time.Time

@@ -21,7 +21,7 @@ func TestTwoGatewaysShareRedisTokenQuota(t *testing.T) {
 		t.Skip("set AIGIS_TEST_REDIS=127.0.0.1:6379 to run the Redis quota test")
 	}
 	const tpm = 1000
-	prefix := fmt.Sprintf("aigis-gwtest:%d:", os.Getpid())
+	prefix := fmt.Sprintf("aigis-gwtest:%d:%d:", os.Getpid(), time.Now().UnixNano()) // fresh quota state per run (-count=N included)
 	mutate := func(c *config.Config) {
 		c.Quota.KeyPrefix = prefix // both instances share the quota state
 		for i := range c.Roles {

@@ -140,10 +140,27 @@ func (h *modelScanHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res := h.o.Scanner.ScanReader(ctx, name, f, n)
 	res.SHA256 = hex.EncodeToString(sum.Sum(nil))
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && res.Verdict != "error" {
-		res.Verdict, res.Error = "error", "scan timed out"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		markTimedOut(&res)
 	}
 	writeAdminJSON(w, http.StatusOK, struct {
 		Files []modelscan.FileResult `json:"files"`
 	}{modelscan.Flatten([]modelscan.FileResult{res})})
+}
+
+// markTimedOut records that the scan of res ran out of time. A timed-out
+// scan cannot call a file clean or merely suspicious, so those verdicts
+// become "error"; a verdict already worse than that ("malicious") is kept:
+// what the scanner found before the deadline still stands (fail closed).
+func markTimedOut(res *modelscan.FileResult) {
+	if modelscan.VerdictRank(res.Verdict) < modelscan.VerdictRank(modelscan.VerdictError) {
+		res.Verdict = modelscan.VerdictError
+	}
+	const msg = "scan timed out"
+	switch {
+	case res.Error == "":
+		res.Error = msg
+	case !strings.Contains(res.Error, msg):
+		res.Error += "; " + msg
+	}
 }

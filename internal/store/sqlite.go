@@ -1,11 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -16,14 +20,52 @@ import (
 const sqliteBusyTimeoutMS = 10000
 
 // sqliteStore is the embedded store. All writes go through one connection
-// (w) whose transactions start with BEGIN IMMEDIATE, so writers in this
-// process queue in Go instead of in SQLite's sleeping busy handler; reads
-// use a small separate pool that WAL lets run beside the writer.
+// (w's only one, pinned as wc after the migrations) under appendMu, so
+// writers in this process queue in Go instead of in SQLite's sleeping busy
+// handler; audit transactions start with BEGIN IMMEDIATE, which also
+// excludes other processes. Reads use a small separate pool that WAL lets
+// run beside the writer.
 type sqliteStore struct {
-	w, r     *sql.DB
-	insertEv *sql.Stmt // on w
-	headEv   *sql.Stmt // on w
+	w, r *sql.DB
+
+	// appendMu serialises every write of this process (the audit
+	// transactions are run by hand on wc, so nothing else may use wc while
+	// one is open) and guards the fields below. head is the chain head as
+	// of this process's last commit. Another process may have appended
+	// since: AppendAudit then finds the sequence number taken (seq is the
+	// primary key), reads the real head inside its transaction and builds
+	// again, so a stale cache costs a retry, never a fork.
+	appendMu sync.Mutex
+	wc       *sql.Conn // nil after a failure until reconnected
+	ws       sqliteWriterStmts
+	head     AuditHead
+	headOK   bool
+	commits  int // appends since the checkpointer was last kicked
+
+	// The writer connection does not checkpoint the WAL itself (SQLite's
+	// automatic checkpoint runs inside the COMMIT that crosses the
+	// threshold, with its fsyncs, on that request's path). The checkpointer
+	// goroutine does it on its own connection (ck), kicked every
+	// sqliteCheckpointEvery appends; a checkpoint copies committed pages
+	// into the database file and changes nothing about durability. If
+	// writes outpace it (ckInline), the next append checkpoints inline as
+	// SQLite would, which bounds the WAL.
+	ck       *sql.DB
+	ckKick   chan struct{}
+	ckStop   chan struct{}
+	ckDone   chan struct{}
+	ckInline atomic.Bool
+	ckClose  sync.Once
 }
+
+// sqliteCheckpointEvery is how many appends pass between checkpoints (each
+// append writes one or a few 4 KiB pages to the WAL; SQLite's own default
+// is every 1000 pages).
+const sqliteCheckpointEvery = 256
+
+// sqliteWALInlineFrames is the WAL size (in frames) above which the writer
+// checkpoints inline because the background checkpoints do not catch up.
+const sqliteWALInlineFrames = 8000
 
 func openSQLite(ctx context.Context, loc Location) (*sqliteStore, error) {
 	// Create the file ourselves so that it is private (0600); SQLite gives
@@ -40,7 +82,7 @@ func openSQLite(ctx context.Context, loc Location) (*sqliteStore, error) {
 		sync = "FULL"
 	}
 	common := fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", sqliteBusyTimeoutMS)
-	w, err := sql.Open("sqlite", loc.Target+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+sync+")&_txlock=immediate")
+	w, err := sql.Open("sqlite", loc.Target+common+"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(0)&_pragma=synchronous("+sync+")&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", loc.Target, err)
 	}
@@ -61,17 +103,127 @@ func openSQLite(ctx context.Context, loc Location) (*sqliteStore, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	s.r = r
-	s.insertEv, err = w.PrepareContext(ctx, `INSERT INTO audit_events (seq, id, time_ns, prev_hash, hash, data) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err := s.connectWriter(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	ck, err := sql.Open("sqlite", loc.Target+common+"&_pragma=synchronous("+sync+")")
 	if err != nil {
 		_ = s.Close()
-		return nil, fmt.Errorf("store: prepare sqlite audit insert: %w", err)
+		return nil, fmt.Errorf("store: open sqlite %s: %w", loc.Target, err)
 	}
-	s.headEv, err = w.PrepareContext(ctx, auditHeadQuery)
-	if err != nil {
-		_ = s.Close()
-		return nil, fmt.Errorf("store: prepare sqlite audit head: %w", err)
-	}
+	ck.SetMaxOpenConns(1)
+	ck.SetMaxIdleConns(1)
+	ck.SetConnMaxLifetime(0)
+	ck.SetConnMaxIdleTime(0)
+	s.ck = ck
+	s.ckKick, s.ckStop, s.ckDone = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	go s.checkpointer()
 	return s, nil
+}
+
+// sqliteWriterStmts are prepared once on the pinned writer connection:
+// BEGIN and COMMIT as prepared statements cost a step each, where
+// database/sql's Tx would have SQLite parse them on every append.
+type sqliteWriterStmts struct {
+	begin, commit, rollback, insert, head *sql.Stmt
+}
+
+func (w *sqliteWriterStmts) close() {
+	for _, st := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.insert, w.head} {
+		if st != nil {
+			_ = st.Close()
+		}
+	}
+	*w = sqliteWriterStmts{}
+}
+
+// connectWriter pins w's connection as wc and prepares the writer's
+// statements. Called at open and, under appendMu, after a failure.
+func (s *sqliteStore) connectWriter(ctx context.Context) error {
+	wc, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: sqlite writer connection: %w", err)
+	}
+	var ws sqliteWriterStmts
+	for _, p := range []struct {
+		st  **sql.Stmt
+		sql string
+	}{
+		{&ws.begin, `BEGIN IMMEDIATE`},
+		{&ws.commit, `COMMIT`},
+		{&ws.rollback, `ROLLBACK`},
+		{&ws.insert, `INSERT INTO audit_events (seq, id, time_ns, prev_hash, hash, data) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&ws.head, auditHeadQuery},
+	} {
+		if *p.st, err = wc.PrepareContext(ctx, p.sql); err != nil {
+			ws.close()
+			_ = wc.Close()
+			return fmt.Errorf("store: prepare sqlite writer statement %q: %w", p.sql, err)
+		}
+	}
+	s.wc, s.ws = wc, ws
+	return nil
+}
+
+// dropWriter discards the pinned connection (closing it rolls back any
+// transaction left open on it); the next write reconnects.
+func (s *sqliteStore) dropWriter() {
+	if s.wc == nil {
+		return
+	}
+	s.ws.close()
+	_ = s.wc.Raw(func(any) error { return driver.ErrBadConn }) // close, do not pool
+	_ = s.wc.Close()
+	s.wc = nil
+}
+
+// writer returns the pinned connection, reconnecting if needed. It runs
+// under appendMu.
+func (s *sqliteStore) writer(ctx context.Context) (*sql.Conn, error) {
+	if s.wc == nil {
+		if err := s.connectWriter(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s.wc, nil
+}
+
+// checkpointer runs PASSIVE checkpoints (they wait for no reader or
+// writer) when kicked, until Close.
+func (s *sqliteStore) checkpointer() {
+	defer close(s.ckDone)
+	for {
+		select {
+		case <-s.ckStop:
+			return
+		case <-s.ckKick:
+		}
+		var busy, log, done int64
+		err := s.ck.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
+		if err == nil && log > sqliteWALInlineFrames && done < log {
+			s.ckInline.Store(true)
+		}
+	}
+}
+
+// afterAppend runs under appendMu after a commit: it kicks the
+// checkpointer, or checkpoints inline when the WAL outgrew it.
+func (s *sqliteStore) afterAppend(ctx context.Context) {
+	if s.ckInline.Load() {
+		s.ckInline.Store(false)
+		var busy, log, done int64
+		_ = s.wc.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
+		s.commits = 0
+		return
+	}
+	if s.commits++; s.commits >= sqliteCheckpointEvery {
+		s.commits = 0
+		select {
+		case s.ckKick <- struct{}{}:
+		default: // one is pending already
+		}
+	}
 }
 
 // migrateRetrying runs migrate, retrying while another process holds the
@@ -157,11 +309,18 @@ func (s *sqliteStore) Kind() string { return KindSQLite }
 
 func (s *sqliteStore) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.insertEv, s.headEv} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
+	if s.ck != nil {
+		s.ckClose.Do(func() { close(s.ckStop) })
+		<-s.ckDone
+		errs = append(errs, s.ck.Close())
 	}
+	s.appendMu.Lock()
+	if s.wc != nil {
+		s.ws.close()
+		errs = append(errs, s.wc.Close())
+		s.wc = nil
+	}
+	s.appendMu.Unlock()
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -186,7 +345,13 @@ func (s *sqliteStore) CreateKey(ctx context.Context, k APIKey) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO api_keys (id, name, prefix, hash, roles, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	s.appendMu.Lock()
+	defer s.appendMu.Unlock()
+	wc, err := s.writer(ctx)
+	if err != nil {
+		return fmt.Errorf("store: create key %s: %w", k.ID, err)
+	}
+	_, err = wc.ExecContext(ctx, `INSERT INTO api_keys (id, name, prefix, hash, roles, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Name, k.Prefix, k.Hash, roles, k.CreatedAt.UnixNano(), nanos(k.ExpiresAt), nanos(k.RevokedAt))
 	if err != nil {
 		return fmt.Errorf("store: create key %s: %w", k.ID, sqliteConflict(err))
@@ -258,7 +423,13 @@ func (s *sqliteStore) ListKeys(ctx context.Context) ([]APIKey, error) {
 }
 
 func (s *sqliteStore) RevokeKey(ctx context.Context, id string, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, at.UnixNano(), id)
+	s.appendMu.Lock()
+	defer s.appendMu.Unlock()
+	wc, err := s.writer(ctx)
+	if err != nil {
+		return fmt.Errorf("store: revoke key %s: %w", id, err)
+	}
+	res, err := wc.ExecContext(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, at.UnixNano(), id)
 	if err != nil {
 		return fmt.Errorf("store: revoke key %s: %w", id, err)
 	}
@@ -272,33 +443,92 @@ func (s *sqliteStore) RevokeKey(ctx context.Context, id string, at time.Time) er
 	return nil
 }
 
-func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) error {
-	tx, err := s.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE: excludes other writers, other processes included
-	if err != nil {
+// AppendAudit runs BEGIN IMMEDIATE, INSERT per record, COMMIT on the
+// pinned writer connection, as prepared statements. The head is read from
+// the table only when this process does not know it (first append, after a
+// failure, or when another process appended in between). The statements
+// run under a context without cancellation, which spares the driver's
+// per-statement interrupt goroutines: lock waits are bounded by
+// busy_timeout and ctx is checked before the transaction starts, so a
+// commit is never interrupted half-way.
+func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) (err error) {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: audit append: %w", err)
+	}
+	ctx = context.WithoutCancel(ctx)
+	s.appendMu.Lock()
+	defer s.appendMu.Unlock()
+	ok := s.headOK
+	s.headOK = false // until this transaction commits
+	if _, err := s.writer(ctx); err != nil {
+		return fmt.Errorf("store: audit append: %w", err)
+	}
+	if _, err := s.ws.begin.ExecContext(ctx); err != nil { // excludes other writers, other processes included
+		// The connection may be in an unknown state: start afresh next time.
+		s.dropWriter()
 		return fmt.Errorf("store: audit append: begin: %w", err)
 	}
-	defer func() { _ = tx.Rollback() }()
-	var head AuditHead
-	err = tx.StmtContext(ctx, s.headEv).QueryRowContext(ctx).Scan(&head.Seq, &head.Hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: audit append: read head: %w", err)
+	defer func() {
+		if err != nil {
+			if _, rerr := s.ws.rollback.ExecContext(ctx); rerr != nil {
+				s.dropWriter()
+			}
+		}
+	}()
+	head := s.head
+	readHead := func() error {
+		head = AuditHead{}
+		err := s.ws.head.QueryRowContext(ctx).Scan(&head.Seq, &head.Hash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: audit append: read head: %w", err)
+		}
+		return nil
 	}
-	recs, err := build(head)
-	if err != nil {
-		return err
+	if !ok {
+		if err := readHead(); err != nil {
+			return err
+		}
 	}
-	if err := checkAppend(head, recs); err != nil {
-		return err
+	var recs []AuditRecord
+	for attempt := 0; ; attempt++ {
+		if recs, err = build(head); err != nil {
+			return err
+		}
+		if err := checkAppend(head, recs); err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			break
+		}
+		r := recs[0]
+		_, err = s.ws.insert.ExecContext(ctx, r.Seq, r.ID, r.Time.UnixNano(), r.PrevHash, r.Hash, r.Data)
+		if err == nil {
+			break
+		}
+		if err = sqliteConflict(err); !errors.Is(err, ErrConflict) || !ok || attempt > 0 {
+			return fmt.Errorf("store: audit append seq %d: %w", r.Seq, err)
+		}
+		// The cached head was stale: another process appended. Its rows
+		// are visible to this transaction, which holds the write lock.
+		if err := readHead(); err != nil {
+			return err
+		}
 	}
-	stmt := tx.StmtContext(ctx, s.insertEv)
-	for _, r := range recs {
-		if _, err := stmt.ExecContext(ctx, r.Seq, r.ID, r.Time.UnixNano(), r.PrevHash, r.Hash, r.Data); err != nil {
+	for _, r := range recs[min(1, len(recs)):] {
+		if _, err := s.ws.insert.ExecContext(ctx, r.Seq, r.ID, r.Time.UnixNano(), r.PrevHash, r.Hash, r.Data); err != nil {
 			return fmt.Errorf("store: audit append seq %d: %w", r.Seq, sqliteConflict(err))
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := s.ws.commit.ExecContext(ctx); err != nil {
 		return fmt.Errorf("store: audit append: commit: %w", err)
 	}
+	if n := len(recs); n > 0 {
+		s.head = AuditHead{Seq: recs[n-1].Seq, Hash: bytes.Clone(recs[n-1].Hash)}
+	} else {
+		s.head = head
+	}
+	s.headOK = true
+	s.afterAppend(ctx)
 	return nil
 }
 

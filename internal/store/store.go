@@ -85,9 +85,13 @@ type Audit interface {
 	// appender of the same database, in this process or another (SQLite:
 	// BEGIN IMMEDIATE; PostgreSQL: pg_advisory_xact_lock). Inside it, build
 	// receives the current head and returns the records to insert; they
-	// must continue the chain (Seq = head.Seq+1, +2, ...). AppendAudit
-	// returns nil only once the records are committed. If build returns an
-	// error nothing is written and that error is returned.
+	// must continue the chain (Seq = head.Seq+1, +2, ...). build may be
+	// called a second time in the same transaction with a newer head (the
+	// SQLite store caches the head between appends and rebuilds when
+	// another process appended meanwhile), so it must only compute its
+	// result. AppendAudit returns nil only once the records are committed.
+	// If build returns an error nothing is written and that error is
+	// returned.
 	AppendAudit(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) error
 	// ListAudit returns up to limit records with Seq > after, in Seq order.
 	ListAudit(ctx context.Context, after int64, limit int) ([]AuditRecord, error)
