@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,6 +110,10 @@ func (s *Session) apply(text string, ms []match.Match, cpBase, _ int, res *Resul
 		labels[l] = true
 	}
 	blocked := map[string]bool{}
+	if len(ms) > 0 {
+		b.Grow(len(text) + 16*len(ms)) // one allocation for the redacted text
+		res.Findings = slices.Grow(res.Findings, len(ms))
+	}
 	for _, m := range ms {
 		r := e.lookup(m.Type)
 		start := toCP(m.Start)

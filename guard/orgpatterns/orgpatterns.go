@@ -62,8 +62,12 @@ type rule struct {
 	first     *[256]bool
 	boundary  bool // the pattern starts with \b
 	anchoredR *regexp.Regexp
-	keywords  []string
-	validate  func(string) bool
+	// classes[j] holds the bytes a match can have at offset j from its
+	// start: the fixed-width ASCII head of the pattern (\d{4}- gives five
+	// classes), checked before the anchored regex runs at a position.
+	classes  [][256]bool
+	keywords []string
+	validate func(string) bool
 }
 
 type term struct {
@@ -96,6 +100,7 @@ func New(c Config) (*Matcher, error) {
 			if fb, wb, ok := firstBytes(r.Pattern); ok {
 				if ar, err := regexp.Compile(`^(?:` + r.Pattern + `)`); err == nil {
 					cr.first, cr.boundary, cr.anchoredR = fb, wb, ar
+					cr.classes = classPrefix(r.Pattern)
 				}
 			}
 		}
@@ -434,6 +439,10 @@ func firstBytes(pattern string) (*[256]bool, bool, bool) {
 			c := byte(node.Rune[0])
 			set[c] = true
 			if node.Flags&syntax.FoldCase != 0 {
+				if l := match.Lower(c); l == 'k' || l == 's' {
+					// (?i)k and (?i)s also match K (U+212A) and ſ (U+017F).
+					return nil, false, false
+				}
 				set[match.Lower(c)] = true
 				if c >= 'a' && c <= 'z' {
 					set[c-32] = true
@@ -456,6 +465,107 @@ func firstBytes(pattern string) (*[256]bool, bool, bool) {
 	}
 }
 
+// maxClassPrefix bounds the byte classes kept by classPrefix.
+const maxClassPrefix = 16
+
+// classPrefix returns the byte classes of the first bytes every match of
+// pattern has (after a leading \b): literals, ASCII character classes and
+// their fixed repetitions, up to the first element of another kind, a
+// non-ASCII rune, or a case-folded k or s (which also match K U+212A and
+// ſ U+017F).
+func classPrefix(pattern string) [][256]bool {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	var out [][256]bool
+	var walk func(n *syntax.Regexp, top bool) bool // false: stop
+	walk = func(n *syntax.Regexp, top bool) bool {
+		if len(out) >= maxClassPrefix {
+			return false
+		}
+		switch n.Op {
+		case syntax.OpCapture:
+			return walk(n.Sub[0], top)
+		case syntax.OpConcat:
+			for k, sub := range n.Sub {
+				if k == 0 && top && sub.Op == syntax.OpWordBoundary {
+					continue
+				}
+				if !walk(sub, false) {
+					return false
+				}
+			}
+			return true
+		case syntax.OpRepeat:
+			if n.Min != n.Max || n.Min < 1 {
+				return false
+			}
+			for range n.Min {
+				if !walk(n.Sub[0], false) {
+					return false
+				}
+			}
+			return true
+		case syntax.OpLiteral:
+			for _, r := range n.Rune {
+				if r >= utf8.RuneSelf {
+					return false
+				}
+				var set [256]bool
+				c := byte(r)
+				set[c] = true
+				if n.Flags&syntax.FoldCase != 0 {
+					if l := match.Lower(c); l == 'k' || l == 's' {
+						return false
+					}
+					if c >= 'a' && c <= 'z' {
+						set[c-32] = true
+					} else if c >= 'A' && c <= 'Z' {
+						set[c+32] = true
+					}
+				}
+				if len(out) >= maxClassPrefix {
+					return false
+				}
+				out = append(out, set)
+			}
+			return true
+		case syntax.OpCharClass:
+			var set [256]bool
+			for k := 0; k+1 < len(n.Rune); k += 2 {
+				lo, hi := n.Rune[k], n.Rune[k+1]
+				if hi >= utf8.RuneSelf {
+					return false
+				}
+				for c := lo; c <= hi; c++ {
+					set[c] = true
+				}
+			}
+			out = append(out, set)
+			return true
+		}
+		return false
+	}
+	walk(re, true)
+	return out
+}
+
+// headMatches reports whether text[i:] can start a match: its first bytes
+// are in classes.
+func headMatches(classes [][256]bool, text string, i int) bool {
+	if i+len(classes) > len(text) {
+		return len(classes) == 0
+	}
+	for j := range classes {
+		if !classes[j][text[i+j]] {
+			return false
+		}
+	}
+	return true
+}
+
 // maxPrefixedMatch bounds a match of a prefixed rule, in bytes.
 const maxPrefixedMatch = 1024
 
@@ -465,7 +575,7 @@ func (r *rule) find(text string) [][]int {
 	if r.prefix == "" && r.first != nil {
 		var out [][]int
 		for i := 0; i < len(text) && len(out) < maxMatchesPerRule; i++ {
-			if !r.first[text[i]] || r.boundary && i > 0 && match.IsWordByte(text[i-1]) {
+			if !r.first[text[i]] || r.boundary && i > 0 && match.IsWordByte(text[i-1]) || !headMatches(r.classes, text, i) {
 				continue
 			}
 			if loc := r.anchoredR.FindStringIndex(text[i:min(i+maxPrefixedMatch, len(text))]); loc != nil && loc[1] > 0 {

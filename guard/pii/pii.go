@@ -26,6 +26,7 @@ type Recognizer struct {
 	lex     map[string]uint32 // lower-case word -> lexicon flags
 	shapes  []uint64          // bitset of (length, first, last byte) of ASCII lexicon words
 	shapes2 []uint64          // bitset of (length, second, second-to-last byte)
+	words3  []uint64          // bitset of a 16-bit hash of the whole word (wordHash)
 }
 
 func shapeKey(n int, first, last byte) int {
@@ -40,14 +41,30 @@ func shapeKey2(w string) int {
 }
 
 // maybeWord reports whether a lower-case ASCII word could be in the lexicon
-// (two shape bitsets, checked before the map lookup).
+// (two shape bitsets and a hash bitset, checked before the map lookup).
 func (r *Recognizer) maybeWord(w string) bool {
 	k := shapeKey(len(w), w[0], w[len(w)-1])
 	if r.shapes[k>>6]&(1<<(k&63)) == 0 {
 		return false
 	}
 	k = shapeKey2(w)
-	return r.shapes2[k>>6]&(1<<(k&63)) != 0
+	if r.shapes2[k>>6]&(1<<(k&63)) == 0 {
+		return false
+	}
+	k = wordHash(w)
+	return r.words3[k>>6]&(1<<(k&63)) != 0
+}
+
+// wordHash is a 16-bit FNV-1a hash of w, for the third maybeWord bitset
+// (which rejects most prose words that pass the two shape sets, before
+// the map lookup).
+func wordHash(w string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(w); i++ {
+		h ^= uint32(w[i])
+		h *= 16777619
+	}
+	return int((h >> 16) ^ (h & 0xffff))
 }
 
 // DefaultRegions are the phone region hints used when Options.Regions is empty.
@@ -55,7 +72,7 @@ var defaultRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "C
 
 // New builds a Recognizer.
 func New(o Options) *Recognizer {
-	r := &Recognizer{regions: o.Regions, names: !o.NoNames, lex: buildLexicon(), shapes: make([]uint64, (32<<10)/64), shapes2: make([]uint64, (32<<10)/64)}
+	r := &Recognizer{regions: o.Regions, names: !o.NoNames, lex: buildLexicon(), shapes: make([]uint64, (32<<10)/64), shapes2: make([]uint64, (32<<10)/64), words3: make([]uint64, (64<<10)/64)}
 	for w, f := range r.lex {
 		if f&^(fNotName|fOrg|fTitle|fCountry|fCity|fPhraseStart) == 0 {
 			continue // never kept in lower case
@@ -64,6 +81,8 @@ func New(o Options) *Recognizer {
 		r.shapes[k>>6] |= 1 << (k & 63)
 		k = shapeKey2(w)
 		r.shapes2[k>>6] |= 1 << (k & 63)
+		k = wordHash(w)
+		r.words3[k>>6] |= 1 << (k & 63)
 	}
 	if len(r.regions) == 0 {
 		r.regions = defaultRegions

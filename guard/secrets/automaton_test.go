@@ -60,7 +60,7 @@ func TestOperatorPrefilterLosesNothing(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	parts := []string{"api_key", "API", "Token", "auth", "my.access", "-key", "passwd", "secret", "creds", " ", "  ", "\t", "=", ":", "::=", " => ", "||", "?=", ",", ">", "\"", "'", "`", ";", "\n",
-		"Zx9Qw7Lm2Np4Rt6Vb8", "aB3dE5gH7jK9mN1pQ", "the", "value", "/", "+", "==", "@", "(", "x"}
+		"Zx9Qw7Lm2Np4Rt6Vb8", "aB3dE5gH7jK9mN1pQ", "the", "value", "/", "+", "==", "@", "(", "x", "${", "}", "$", "ſ", "K"}
 	n := 0
 	for iter := 0; iter < 4000; iter++ {
 		var b strings.Builder

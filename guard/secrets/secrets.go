@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/spf13/viper"
 	"github.com/zricethezav/gitleaks/v8/config"
@@ -25,12 +27,13 @@ import (
 
 // Limits.
 const (
-	windowBack     = 128      // bytes scanned back to the start of the run holding a keyword
-	windowFwd      = 96       // bytes scanned after a keyword hit (then to the end of the run)
-	maxRun         = 4096     // a window grows over a whitespace-free run up to this many bytes
-	maxHitsPerRule = 64       // keyword hits examined per rule per text
-	maxMatches     = 1000     // matches per text
-	maxMultiline   = 16 << 10 // bytes scanned after a keyword hit of a multi-line rule (private keys)
+	windowBack      = 128      // bytes scanned back to the start of the run holding a keyword
+	windowFwd       = 96       // bytes scanned after a keyword hit (then to the end of the run)
+	maxRun          = 4096     // a window grows over a whitespace-free run up to this many bytes
+	maxHitsPerRule  = 64       // keyword hits examined per rule per text
+	maxMatches      = 1000     // matches per text
+	maxMultiline    = 16 << 10 // bytes scanned after a keyword hit of a multi-line rule (private keys)
+	maxPrefilterSeg = 1024     // segments up to this size are checked against a rule's prefilter first
 )
 
 type allowlist struct {
@@ -38,13 +41,19 @@ type allowlist struct {
 	needsPath bool // has path/commit criteria we cannot evaluate: an AND list never applies
 	target    string
 	regexes   []*regexp.Regexp
+	pre       []*prefilter  // per regex: a necessary condition checked first
+	split     []*altMatcher // per regex: its alternatives run separately (nil: run whole)
 	stopwords []string
 	stopAC    *automaton // stop words, matched in one pass
 }
 
 type rule struct {
-	id          string
-	re          *regexp.Regexp
+	id    string
+	re    *regexp.Regexp
+	rePre *prefilter // necessary condition for re (and anchored) to match
+	// shape, when set, is a further necessary condition on a segment,
+	// checked before re runs (generic-credential: credentialShape).
+	shape       func(seg string) bool
 	secretGroup int
 	entropy     float64
 	keywords    []string
@@ -63,6 +72,9 @@ type rule struct {
 	// assignment operator reachable over identifier bytes (operatorAfter);
 	// hits without one are skipped before the regex.
 	needsOperator bool
+	// handMatcher: the anchored regex is generic-api-key's, answered by
+	// matchGenericAPIKey on short ASCII segments.
+	handMatcher bool
 }
 
 // Scanner is safe for concurrent use.
@@ -124,6 +136,12 @@ func New() (*Scanner, error) {
 				}
 			}
 		}
+		for _, k := range wbLeadKeywords(src, r.keywords) {
+			if r.wbKeywords == nil {
+				r.wbKeywords = map[string]bool{}
+			}
+			r.wbKeywords[k] = true
+		}
 		if strings.HasPrefix(strings.TrimPrefix(src, "(?i)"), `[\w.-]{0,50}?`) {
 			if ar, err := regexp.Compile(`^[^\w.-]{0,8}?(` + src + `)`); err == nil {
 				r.anchored = ar
@@ -133,6 +151,7 @@ func New() (*Scanner, error) {
 			r.allow = append(r.allow, convertAllowlist(a))
 		}
 		r.needsOperator = r.id == "generic-api-key" && r.anchored != nil && strings.Contains(src, genericAPIKeyIdent)
+		r.handMatcher = r.id == "generic-api-key" && r.anchored != nil && src == genericAPIKeyRegex && gr.SecretGroup <= 1
 		s.addRule(r, kwIndex, &kws)
 	}
 	s.addRule(genericRule(), kwIndex, &kws)
@@ -156,6 +175,7 @@ func New() (*Scanner, error) {
 
 func (s *Scanner) addRule(r rule, kwIndex map[string]int, kws *[]string) {
 	idx := len(s.rules)
+	r.rePre = newPrefilter(r.re)
 	if len(r.keywords) == 0 {
 		r.always = true
 		s.always = append(s.always, idx)
@@ -181,7 +201,10 @@ func convertAllowlist(a *config.Allowlist) allowlist {
 		out.stopAC = newAutomaton(a.StopWords)
 	}
 	for _, re := range a.Regexes {
-		out.regexes = append(out.regexes, regexp.MustCompile(re.String()))
+		x := regexp.MustCompile(re.String())
+		out.regexes = append(out.regexes, x)
+		out.pre = append(out.pre, newPrefilter(x))
+		out.split = append(out.split, newAltMatcher(x))
 	}
 	return out
 }
@@ -190,12 +213,82 @@ func convertAllowlist(a *config.Allowlist) allowlist {
 // (DB_PASSWORD=..., "client_secret": "..."); tokens are left to the gitleaks rules.
 const genericCredentialPattern = `(?i)(?:password|passwd|pwd|passphrase|secret|api[_-]?key|apikey|access[_-]?key|client[_-]?secret|private[_-]?key)["']?\s{0,3}(?:=|:|=>|:=)\s{0,3}["']?([^\s"'<>{}$,;]{10,128})`
 
+// credentialShape is a necessary condition for genericCredentialPattern to
+// match in seg: every match has a name ending in one of credentialEnds,
+// then ["']?\s{0,3}, an operator (= : => :=), \s{0,3}["']? and at least
+// 10 value bytes. Spaces, quotes and '>' cannot start a value, so only the
+// operator's second byte (":=" or ":" then a value starting with '=') is
+// ambiguous and both readings are tried. Texts with multi-byte runes run
+// the regex (under (?i), k and s also match K and ſ).
+func credentialShape(seg string) bool {
+	if !isASCII(seg) {
+		return true
+	}
+	for p := 0; p < len(seg); p++ {
+		for _, w := range credentialEnds {
+			if len(seg)-p < len(w) || !strings.EqualFold(seg[p:p+len(w)], w) {
+				continue
+			}
+			q := p + len(w)
+			if q < len(seg) && (seg[q] == '"' || seg[q] == '\'') {
+				q++
+			}
+			q = skipSpaces(seg, q, 3)
+			if q >= len(seg) || seg[q] != '=' && seg[q] != ':' {
+				continue
+			}
+			if credentialValueAt(seg, q+1) {
+				return true
+			}
+			if q+1 < len(seg) && (seg[q] == '=' && seg[q+1] == '>' || seg[q] == ':' && seg[q+1] == '=') && credentialValueAt(seg, q+2) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// credentialEnds: every alternative of the name part of
+// genericCredentialPattern ends with one of these.
+var credentialEnds = []string{"password", "passwd", "pwd", "passphrase", "secret", "key"}
+
+func credentialValueAt(seg string, q int) bool {
+	q = skipSpaces(seg, q, 3)
+	if q < len(seg) && (seg[q] == '"' || seg[q] == '\'') {
+		q++
+	}
+	if len(seg)-q < 10 {
+		return false
+	}
+	for _, c := range []byte(seg[q : q+10]) {
+		switch c {
+		case ' ', '\t', '\n', '\f', '\r', '"', '\'', '<', '>', '{', '}', '$', ',', ';':
+			return false
+		}
+	}
+	return true
+}
+
+// skipSpaces skips at most n bytes of \s ([\t\n\f\r ]) from q.
+func skipSpaces(seg string, q, n int) int {
+	for k := 0; k < n && q < len(seg); k++ {
+		switch seg[q] {
+		case ' ', '\t', '\n', '\f', '\r':
+			q++
+		default:
+			return q
+		}
+	}
+	return q
+}
+
 var dottedIdentifier = regexp.MustCompile(`^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$|^https?://`)
 
 func genericRule() rule {
 	return rule{
 		id:       "generic-credential",
 		re:       regexp.MustCompile(genericCredentialPattern),
+		shape:    credentialShape,
 		entropy:  3.2,
 		keywords: []string{"password", "passwd", "pwd", "passphrase", "secret", "api_key", "api-key", "apikey", "access_key", "access-key", "client_secret", "private_key"},
 	}
@@ -349,6 +442,57 @@ func lineWindow(text string, h int, multiline bool) (int, int) {
 	return a, b
 }
 
+// wbLeadKeywords returns the keywords (lower case) that can be dropped when
+// a hit lies inside a word, from the regex's syntax: the regex is \b then a
+// group whose every alternative starts with a literal beginning with a word
+// byte and with one of the rule's keywords (vault-service-token:
+// \b((?:hvs\.…|s\.…))). Every match then starts, at a word start, with a
+// keyword, whose hit there is kept, so an in-word hit ("actions.") is never
+// the only one covering a match. Case-folded literals with k or s are left
+// out: (?i) also matches K (U+212A) and ſ (U+017F), which the keyword
+// automaton does not fold.
+func wbLeadKeywords(src string, keywords []string) []string {
+	t, err := syntax.Parse(src, syntax.Perl)
+	if err != nil || t.Op != syntax.OpConcat || len(t.Sub) < 2 || t.Sub[0].Op != syntax.OpWordBoundary {
+		return nil
+	}
+	g := t.Sub[1]
+	for g.Op == syntax.OpCapture {
+		g = g.Sub[0]
+	}
+	alts := []*syntax.Regexp{g}
+	if g.Op == syntax.OpAlternate {
+		alts = g.Sub
+	}
+	var out []string
+	for _, a := range alts {
+		lit := a
+		if a.Op == syntax.OpConcat && len(a.Sub) > 0 {
+			lit = a.Sub[0]
+		}
+		if lit.Op != syntax.OpLiteral {
+			return nil
+		}
+		l := string(lit.Rune)
+		if l == "" || !match.IsWordByte(l[0]) || !isASCII(l) ||
+			lit.Flags&syntax.FoldCase != 0 && strings.ContainsAny(strings.ToLower(l), "ks") {
+			return nil
+		}
+		lead := ""
+		for _, k := range keywords {
+			if len(k) <= len(l) && strings.EqualFold(l[:len(k)], k) && match.IsWordByte(k[0]) {
+				lead = strings.ToLower(k)
+				break
+			}
+		}
+		if lead == "" {
+			return nil
+		}
+		out = append(out, lead)
+	}
+	return out
+}
+
 // genericAPIKeyIdent is the identifier part of gitleaks' generic-api-key
 // rule that operatorAfter relies on: each alternative contains one of the
 // rule's keywords (access, api, auth, key, credential, creds, passwd,
@@ -359,15 +503,41 @@ const genericAPIKeyIdent = `(?:access|auth|(?-i:[Aa]pi|API)|credential|creds|key
 // operatorAfter reports whether an assignment operator byte (= > : | ? ,)
 // follows the keyword starting at h within the identifier distance (the rest
 // of the identifier, 10 bytes; 20 bytes of [ \t\w.-]; 3 of [\s'"]) over
-// bytes those parts allow, before b.
+// bytes those parts allow (any multi-byte rune counts as allowed), before
+// b, and a value can start after it (valueAfter).
 func operatorAfter(text string, h, b int) bool {
 	end := min(b, h+48)
 	for j := h; j < end; j++ {
 		c := text[j]
 		switch {
 		case c == '=' || c == '>' || c == ':' || c == '|' || c == '?' || c == ',':
-			return true
+			return valueAfter(text, j, b)
 		case match.IsWordByte(c) || c == '.' || c == '-' || c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\'' || c == '"':
+		case c >= utf8.RuneSelf:
+			// Under (?i) Go's \w also matches ſ (U+017F) and K (U+212A),
+			// so multi-byte runes may be identifier bytes.
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// valueAfter reports whether a generic-api-key value can start after the
+// operator byte at j, before b: the rest of the operator (at most 3 bytes,
+// ":::=") and at most 5 of [`'"\s=] precede the value, whose first byte is
+// [\w.=-] or, under (?i), a letter of [a-z] (ASCII or the non-ASCII folds
+// of k and s). So within 9 bytes after j, over operator, quote and space
+// bytes only, a value byte must come ("key: ${VAR}" has none).
+func valueAfter(text string, j, b int) bool {
+	end := min(b, j+10)
+	for p := j + 1; p < end; p++ {
+		c := text[p]
+		switch {
+		case match.IsWordByte(c) || c == '.' || c == '=' || c == '-' || c >= utf8.RuneSelf:
+			return true
+		case c == '>' || c == ':' || c == '|' || c == '?' || c == ',' || c == '`' || c == '\'' || c == '"' ||
+			c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 		default:
 			return false
 		}
@@ -383,6 +553,19 @@ func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\
 func (s *Scanner) runAnchored(text string, ri, a, b int, dst []match.Match) []match.Match {
 	r := &s.rules[ri]
 	seg := text[a:b]
+	// The anchored regex's group 1 is the rule's regex: a match of it is a
+	// match of r.re, so r.re's condition holds on seg.
+	if !r.rePre.mayMatch(seg) {
+		return dst
+	}
+	if r.handMatcher {
+		if loc, ok, handled := matchGenericAPIKey(seg); handled {
+			if !ok {
+				return dst
+			}
+			return s.emit(text, r, a, seg, loc[:], dst)
+		}
+	}
 	loc := r.anchored.FindStringSubmatchIndex(seg)
 	if loc == nil {
 		return dst
@@ -393,6 +576,14 @@ func (s *Scanner) runAnchored(text string, ri, a, b int, dst []match.Match) []ma
 func (s *Scanner) runRule(text string, ri, a, b int, dst []match.Match) []match.Match {
 	r := &s.rules[ri]
 	seg := text[a:b]
+	// On long segments (rules without keywords run on the whole text) the
+	// regex engine's own literal scan is as fast as the prefilter's.
+	if len(seg) <= maxPrefilterSeg && !r.rePre.mayMatch(seg) {
+		return dst
+	}
+	if r.shape != nil && !r.shape(seg) {
+		return dst
+	}
 	for _, whole := range r.re.FindAllStringIndex(seg, 16) {
 		// Capture groups only for actual matches (the common no-match case
 		// stays on the cheaper matcher).
@@ -488,8 +679,8 @@ func allowed(lists []allowlist, secret, m, line string) bool {
 			return true // stop words are cheaper than the regexes
 		}
 		re := false
-		for _, x := range a.regexes {
-			if x.MatchString(target) {
+		for i, x := range a.regexes {
+			if a.pre[i].mayMatch(target) && (a.split[i] != nil && a.split[i].MatchString(target) || a.split[i] == nil && x.MatchString(target)) {
 				re = true
 				break
 			}

@@ -36,37 +36,38 @@ Each input line is {"text": "...", "label": 0|1, "mode": "user"|"document"}; "mo
 is optional (--mode sets the default; rows without one use it). Prints TPR, FPR,
 precision, F1, balanced accuracy and the latency p50/p99 of one Detect call.
 
-Exit codes: 0 evaluated, 2 bad flags or unreadable data.`,
+Exit codes: 0 evaluated; 1 error (bad flags, an unknown mode or level, an unreadable
+model or data file, or a malformed data line), as every aigis command.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if data == "" {
-				return &ExitError{Code: 2, Err: fmt.Errorf("--data is required (a JSONL file of {\"text\",\"label\",\"mode\"?} lines, or - for stdin)")}
+				return fmt.Errorf("--data is required (a JSONL file of {\"text\",\"label\",\"mode\"?} lines, or - for stdin)")
 			}
 			m, err := injection.ParseMode(mode)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return err
 			}
 			lv, err := injection.ParseLevel(level)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return err
 			}
 			opts := injection.Options{Level: lv}
 			if modelFile != "" {
 				b, err := os.ReadFile(modelFile)
 				if err != nil {
-					return &ExitError{Code: 2, Err: fmt.Errorf("read --model: %w", err)}
+					return fmt.Errorf("read --model: %w", err)
 				}
 				opts.Model = b
 			}
 			d, err := injection.New(opts)
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return err
 			}
 			var in io.Reader = cmd.InOrStdin()
 			if data != "-" {
 				f, err := os.Open(data)
 				if err != nil {
-					return &ExitError{Code: 2, Err: fmt.Errorf("open --data: %w", err)}
+					return fmt.Errorf("open --data: %w", err)
 				}
 				defer f.Close()
 				in = f
@@ -78,7 +79,7 @@ Exit codes: 0 evaluated, 2 bad flags or unreadable data.`,
 			rep, err := injection.Evaluate(cmd.Context(), d, in, injection.EvalOptions{
 				Mode: m, ForceMode: cmd.Flags().Changed("mode"), KeepErrors: keep, MaxRows: maxRows})
 			if err != nil {
-				return &ExitError{Code: 2, Err: err}
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {

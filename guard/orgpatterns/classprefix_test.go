@@ -1,0 +1,80 @@
+package orgpatterns
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestClassPrefixLosesNothing: rule matches with the fixed-width head check
+// equal those without it, on random texts built from digits, letters,
+// separators and non-ASCII runes, for patterns with literal, class,
+// repeated and case-folded heads.
+func TestClassPrefixLosesNothing(t *testing.T) {
+	patterns := []string{
+		`\b\d{4}-\d{4}-\d{4}\b`, `\b[A-Z]{2}\d{6}\b`, `(?i)\b[a-c]x-\d{3}`, `\d{3}[ .-]?\d{2}`, `(?i)ks\d{2}`,
+		`(?i)\bab[0-9]{2}\b`, `[0-9a-f]{8}`, `\bE\d{6}\b`, `\b(?:\d{2}/){2}\d{4}\b`, `é\d{2}`,
+	}
+	rnd := rand.New(rand.NewPCG(8, 9))
+	parts := []string{"1", "23", "4567", "-", " ", ".", "/", "A", "Bx", "ab", "AB", "K", "ks", "é", "x", "\n", "E", "c", "f0"}
+	n, checked := 0, 0
+	for _, p := range patterns {
+		m, err := New(Config{Rules: []Rule{{Type: "T", Pattern: p}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &m.rules[0]
+		if r.first == nil {
+			continue // literal-prefix or unanchored path: no head check
+		}
+		if len(r.classes) >= 2 {
+			checked++
+		}
+		plain := *r
+		plain.classes = nil
+		for range 3000 {
+			var b strings.Builder
+			for k := 1 + rnd.IntN(20); k > 0; k-- {
+				b.WriteString(parts[rnd.IntN(len(parts))])
+			}
+			text := b.String()
+			got, want := r.find(text), plain.find(text)
+			n += len(want)
+			if !slices.EqualFunc(got, want, slices.Equal) {
+				t.Fatalf("%s on %q: with head check %v, without %v", p, text, got, want)
+			}
+		}
+	}
+	if n < 500 || checked < 6 {
+		t.Fatalf("only %d matches compared over %d patterns", n, checked)
+	}
+	t.Logf("%d patterns with a head of 2+ classes, %d matches compared", checked, n)
+	if got := len(classPrefix(`\b\d{4}-\d{4}`)); got != 9 {
+		t.Fatalf("classPrefix(\\d{4}-\\d{4}) has %d classes, want 9", got)
+	}
+	if got := len(classPrefix(`(?i)ks\d`)); got != 0 {
+		t.Fatalf("case-folded k must stop the head, got %d classes", got)
+	}
+}
+
+// TestFoldedFirstByteKeepsNonASCIIFolds: under (?i) a leading k or s also
+// matches K (U+212A) or ſ (U+017F), so such a pattern gets no first-byte
+// prefilter and still matches there, as the regex does (without a leading
+// \b, which is an ASCII word boundary and never holds before K or ſ).
+func TestFoldedFirstByteKeepsNonASCIIFolds(t *testing.T) {
+	for _, tc := range []struct{ pattern, text, want string }{
+		{`(?i)key-\d{3}\b`, "id \u212aey-123 here", "\u212aey-123"},
+		{`(?i)sku\d{4}\b`, "item \u017fku1234.", "\u017fku1234"},
+		{`(?i)\bkey-\d{3}\b`, "id KEY-123 here", "KEY-123"},
+	} {
+		m, err := New(Config{Rules: []Rule{{Type: "T", Pattern: tc.pattern}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := m.Find(tc.text, nil)
+		if len(ms) != 1 || tc.text[ms[0].Start:ms[0].End] != tc.want {
+			t.Fatalf("%s on %q: %v, want %q", tc.pattern, tc.text, ms, tc.want)
+		}
+	}
+}
