@@ -62,3 +62,26 @@ func BenchmarkNew(b *testing.B) {
 		mustEngine(b, noInjection())
 	}
 }
+
+// BenchmarkInspectNoCandidates1MiB mirrors bench/guard's no-candidate case:
+// the harness policy (three organisation rules, a three-term dictionary)
+// on 1 MiB of its lower-case prose.
+func BenchmarkInspectNoCandidates1MiB(b *testing.B) {
+	p := mustPolicy(b, `
+injection: {enabled: false}
+org:
+  rules:
+    - {type: EMPLOYEE_ID, pattern: "\\bEMP-\\d{6}\\b", keywords: [employee, staff], window: 40}
+    - {type: CONTRACT_NO, pattern: "\\bCT-[A-Z]{2}-\\d{5}\\b"}
+    - {type: ACCOUNT_REF, pattern: "\\b\\d{4}-\\d{4}-\\d{4}\\b", validator: luhn}
+  dictionaries:
+    - {type: PROJECT, terms: ["Project Nightjar", "Blue Falcon", "Orion Ledger"]}
+`)
+	e := mustEngine(b, p)
+	const s = "the quick brown fox jumps over the lazy dog while a gentle breeze moves across the quiet valley and birds sing softly in the morning light "
+	text := strings.Repeat(s, (1<<20)/len(s)+1)[:1<<20]
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		e.Inspect(ctx, text, InspectOptions{})
+	}
+}

@@ -58,6 +58,47 @@ func TestClassPrefixLosesNothing(t *testing.T) {
 	}
 }
 
+// TestFirstByteSkipLosesNothing: rule matches with the eight-byte block skip
+// over bytes that cannot start a match equal those of the byte-by-byte loop,
+// on texts with long runs of other bytes and first bytes at every offset.
+func TestFirstByteSkipLosesNothing(t *testing.T) {
+	patterns := []string{
+		`\b\d{4}-\d{4}-\d{4}\b`, `\b[A-Z]{2}\d{6}\b`, `(?i)\b[a-c]x-\d{3}`, `\d{3}[ .-]?\d{2}`, `[0-9a-f]{8}`,
+	}
+	rnd := rand.New(rand.NewPCG(10, 11))
+	parts := []string{"1", "23", "4567", "1234-5678-9012", "-", " ", ".", "A", "Bx", "ab", "AB", "E123456", "é", "x", "\n",
+		"the quick brown fox ", "zzzzzzzzzzzzzzzzz", "qqqqqqq", "bx-123", "f0"}
+	n, skipped := 0, 0
+	for _, p := range patterns {
+		m, err := New(Config{Rules: []Rule{{Type: "T", Pattern: p}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &m.rules[0]
+		if r.firstSkip == nil {
+			t.Fatalf("%s: no first-byte prefilter", p)
+		}
+		skipped++
+		plain := *r
+		plain.firstSkip = nil
+		for range 2000 {
+			var b strings.Builder
+			for k := 1 + rnd.IntN(30); k > 0; k-- {
+				b.WriteString(parts[rnd.IntN(len(parts))])
+			}
+			text := b.String()
+			got, want := r.find(text), plain.find(text)
+			n += len(want)
+			if !slices.EqualFunc(got, want, slices.Equal) {
+				t.Fatalf("%s on %q: with block skip %v, without %v", p, text, got, want)
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d matches compared over %d patterns", n, skipped)
+	}
+}
+
 // TestFoldedFirstByteKeepsNonASCIIFolds: under (?i) a leading k or s also
 // matches K (U+212A) or ſ (U+017F), so such a pattern gets no first-byte
 // prefilter and still matches there, as the regex does (without a leading
@@ -77,4 +118,31 @@ func TestFoldedFirstByteKeepsNonASCIIFolds(t *testing.T) {
 			t.Fatalf("%s on %q: %v, want %q", tc.pattern, tc.text, ms, tc.want)
 		}
 	}
+}
+
+// FuzzFirstByteSkip: on any text, a first-byte rule finds the same matches
+// with the block skip as with the byte-by-byte loop.
+func FuzzFirstByteSkip(f *testing.F) {
+	f.Add("the quick brown fox 1234-5678-9012 jumps", uint8(0))
+	f.Add("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz AB123456 zz", uint8(1))
+	patterns := []string{`\b\d{4}-\d{4}-\d{4}\b`, `\b[A-Z]{2}\d{6}\b`, `(?i)\b[a-c]x-\d{3}`, `\d{3}[ .-]?\d{2}`}
+	var rules []*rule
+	for _, p := range patterns {
+		m, err := New(Config{Rules: []Rule{{Type: "T", Pattern: p}}})
+		if err != nil {
+			f.Fatal(err)
+		}
+		if m.rules[0].firstSkip == nil {
+			f.Fatalf("%s: no first-byte prefilter", p)
+		}
+		rules = append(rules, &m.rules[0])
+	}
+	f.Fuzz(func(t *testing.T, text string, which uint8) {
+		r := rules[int(which)%len(rules)]
+		plain := *r
+		plain.firstSkip = nil
+		if got, want := r.find(text), plain.find(text); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Fatalf("%q: with block skip %v, without %v", text, got, want)
+		}
+	})
 }

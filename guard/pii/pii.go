@@ -27,6 +27,16 @@ type Recognizer struct {
 	shapes  []uint64          // bitset of (length, first, last byte) of ASCII lexicon words
 	shapes2 []uint64          // bitset of (length, second, second-to-last byte)
 	words3  []uint64          // bitset of a 16-bit hash of the whole word (wordHash)
+	// lowTab is an open-addressing table (linear probing, indexed by the
+	// FNV-1a hash of wordHash) of the lexicon words that matter in lower
+	// case, the words the three bitsets are built from: lowerFlags answers
+	// from it instead of the map (the map lookup, with its own hash, was a
+	// tenth of the word pass on prose).
+	lowTab  []lexSlot
+	lowMask uint32
+	// allWordScans runs every word recognizer even where the words' summary
+	// shows it can find nothing (for the differential test of that skip).
+	allWordScans bool
 }
 
 func shapeKey(n int, first, last byte) int {
@@ -41,7 +51,8 @@ func shapeKey2(w string) int {
 }
 
 // maybeWord reports whether a lower-case ASCII word could be in the lexicon
-// (two shape bitsets and a hash bitset, checked before the map lookup).
+// (two shape bitsets and a hash bitset, checked before the map lookup): the
+// filter lowerFlags applies, kept as its reference in TestLowerFlagsMatchesMap.
 func (r *Recognizer) maybeWord(w string) bool {
 	k := shapeKey(len(w), w[0], w[len(w)-1])
 	if r.shapes[k>>6]&(1<<(k&63)) == 0 {
@@ -59,12 +70,57 @@ func (r *Recognizer) maybeWord(w string) bool {
 // (which rejects most prose words that pass the two shape sets, before
 // the map lookup).
 func wordHash(w string) int {
+	return foldHash(fnv32(w))
+}
+
+func fnv32(w string) uint32 {
 	h := uint32(2166136261)
 	for i := 0; i < len(w); i++ {
 		h ^= uint32(w[i])
 		h *= 16777619
 	}
-	return int((h >> 16) ^ (h & 0xffff))
+	return h
+}
+
+func foldHash(h uint32) int { return int((h >> 16) ^ (h & 0xffff)) }
+
+type lexSlot struct {
+	w string
+	f uint32
+}
+
+// keptLower reports whether a word with lexicon flags f matters to a
+// recognizer when written in lower case.
+func keptLower(f uint32) bool {
+	return f&^(fNotName|fOrg|fTitle|fCountry|fCity|fPhraseStart) != 0
+}
+
+// lowerFlags returns the lexicon flags of a lower-case ASCII word when they
+// matter in lower case (keptLower), else 0: the same answer as checking
+// maybeWord, then the map, then keptLower.
+func (r *Recognizer) lowerFlags(w string) uint32 {
+	k := shapeKey(len(w), w[0], w[len(w)-1])
+	if r.shapes[k>>6]&(1<<(k&63)) == 0 {
+		return 0
+	}
+	k = shapeKey2(w)
+	if r.shapes2[k>>6]&(1<<(k&63)) == 0 {
+		return 0
+	}
+	h := fnv32(w)
+	k = foldHash(h)
+	if r.words3[k>>6]&(1<<(k&63)) == 0 {
+		return 0
+	}
+	for i := h & r.lowMask; ; i = (i + 1) & r.lowMask {
+		sl := &r.lowTab[i]
+		if sl.w == w {
+			return sl.f
+		}
+		if sl.w == "" {
+			return 0
+		}
+	}
 }
 
 // DefaultRegions are the phone region hints used when Options.Regions is empty.
@@ -73,10 +129,26 @@ var defaultRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "C
 // New builds a Recognizer.
 func New(o Options) *Recognizer {
 	r := &Recognizer{regions: o.Regions, names: !o.NoNames, lex: buildLexicon(), shapes: make([]uint64, (32<<10)/64), shapes2: make([]uint64, (32<<10)/64), words3: make([]uint64, (64<<10)/64)}
+	n := 0
+	for _, f := range r.lex {
+		if keptLower(f) {
+			n++
+		}
+	}
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	r.lowTab, r.lowMask = make([]lexSlot, size), uint32(size-1)
 	for w, f := range r.lex {
-		if f&^(fNotName|fOrg|fTitle|fCountry|fCity|fPhraseStart) == 0 {
+		if !keptLower(f) || w == "" {
 			continue // never kept in lower case
 		}
+		i := fnv32(w) & r.lowMask
+		for r.lowTab[i].w != "" {
+			i = (i + 1) & r.lowMask
+		}
+		r.lowTab[i] = lexSlot{w, f}
 		k := shapeKey(len(w), w[0], w[len(w)-1])
 		r.shapes[k>>6] |= 1 << (k & 63)
 		k = shapeKey2(w)

@@ -47,9 +47,20 @@ var wordClass = func() (t [256]uint8) {
 
 var wordPool = sync.Pool{New: func() any { s := make([]word, 0, 256); return &s }}
 
-// splitWordsText appends to ws the letter words (with inner apostrophes/hyphens) and
-// their lexicon flags. ASCII lower-case words are not copied.
-func (r *Recognizer) splitWordsText(text string, ws []word) []word {
+// wordSummary is what the kept words of a text have at all: whether any is
+// capitalised or all upper case, and the OR of their lexicon flags. A word
+// recognizer whose trigger none of the words has finds nothing and is
+// skipped (lower-case prose: only the address pass runs).
+type wordSummary struct {
+	anyCap bool
+	flags  uint32
+}
+
+// splitWordsSummary appends to ws the letter words (with inner
+// apostrophes/hyphens) and their lexicon flags, and returns their summary.
+// ASCII lower-case words are not copied.
+func (r *Recognizer) splitWordsSummary(text string, ws []word) ([]word, wordSummary) {
+	var sum wordSummary
 	var buf []byte
 	i := 0
 	for i < len(text) && len(ws) < maxWords {
@@ -70,14 +81,12 @@ func (r *Recognizer) splitWordsText(text string, ws []word) []word {
 			}
 			if i == len(text) || wordClass[text[i]] == wcOther && text[i] != '\'' && text[i] != '-' {
 				lw := text[s:i]
-				if !r.maybeWord(lw) {
-					continue
-				}
-				f := r.lex[lw]
-				if f&^(fNotName|fOrg|fTitle|fCountry|fCity|fPhraseStart) == 0 {
+				f := r.lowerFlags(lw)
+				if f == 0 {
 					continue // plain lower-case words matter to no recognizer
 				}
 				ws = append(ws, word{s: s, e: i, lower: lw, f: f})
+				sum.flags |= f
 				continue
 			}
 			i = s // not plain: the general path below
@@ -136,11 +145,8 @@ func (r *Recognizer) splitWordsText(text string, ws []word) []word {
 		switch {
 		case !hasUpper && ascii:
 			w.lower = text[s:i]
-			if !r.maybeWord(w.lower) {
-				continue
-			}
-			w.f = r.lex[w.lower]
-			if w.f&^(fNotName|fOrg|fTitle|fCountry|fCity|fPhraseStart) == 0 {
+			w.f = r.lowerFlags(w.lower)
+			if w.f == 0 {
 				continue // plain lower-case words matter to no recognizer
 			}
 		case ascii:
@@ -155,8 +161,10 @@ func (r *Recognizer) splitWordsText(text string, ws []word) []word {
 			w.f = r.lex[w.lower]
 		}
 		ws = append(ws, w)
+		sum.flags |= w.f
+		sum.anyCap = sum.anyCap || w.cap || w.upper
 	}
-	return ws
+	return ws, sum
 }
 
 // gapIs reports whether text[a:b] is only spaces (at most max bytes), optionally
@@ -184,16 +192,31 @@ func hasSuffix(w string, suf []string, minStem int) bool {
 
 func (r *Recognizer) scanWords(text string, dst []match.Match) []match.Match {
 	p := wordPool.Get().(*[]word)
-	ws := r.splitWordsText(text, (*p)[:0])
-	dst = scanDates(text, ws, dst)
+	ws, sum := r.splitWordsSummary(text, (*p)[:0])
+	if r.allWordScans {
+		sum = wordSummary{anyCap: true, flags: ^uint32(0)}
+	}
+	// Each skip below is exact: the scan acts only on words with the
+	// named property (see the first test in its loop).
+	if sum.flags&(fWeekday|fMonth) != 0 {
+		dst = scanDates(text, ws, dst)
+	}
 	a0 := len(dst)
 	dst = scanAddresses(text, ws, dst)
 	a1 := len(dst)
-	dst = scanOrgs(text, ws, dst)
+	if sum.anyCap {
+		dst = scanOrgs(text, ws, dst) // capWord: cap or upper
+	}
 	a2 := len(dst)
-	dst = scanPersons(text, ws, dst)
-	dst = scanLocations(text, ws, dst)
-	dst = scanNRP(text, ws, dst)
+	if sum.anyCap || sum.flags&fFirst != 0 {
+		dst = scanPersons(text, ws, dst) // a cap/upper word, or lower-case "first surname"
+	}
+	if sum.anyCap {
+		dst = scanLocations(text, ws, dst)
+	}
+	if sum.flags&fNRP != 0 {
+		dst = scanNRP(text, ws, dst)
+	}
 	if a2 > a1 {
 		orgs := append([]match.Match(nil), dst[a1:a2]...)
 		dst = dropInside(dst, a2, orgs)

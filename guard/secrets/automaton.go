@@ -1,5 +1,7 @@
 package secrets
 
+import "slices"
+
 // automaton is an Aho-Corasick matcher over lower-case ASCII keywords,
 // matching case-insensitively (ASCII), compiled to a dense DFA.
 type automaton struct {
@@ -140,6 +142,9 @@ type hit struct{ kw, end int32 }
 // maxLen-1 bytes before the middle and reports only hits ending after it.
 func (a *automaton) scanHits(text string, dst []hit, limit int) []hit {
 	n := len(text)
+	if n >= 4096 && a.maxLen > 0 && n/4 > a.maxLen {
+		return a.scanHits4(text, dst, limit)
+	}
 	if n < 256 || a.maxLen == 0 {
 		a.scan(text, func(kw, end int) bool {
 			dst = append(dst, hit{int32(kw), int32(end)})
@@ -200,6 +205,102 @@ func (a *automaton) scanHits(text string, dst []hit, limit int) []hit {
 	if len(dst) > limit {
 		dst = dst[:limit]
 	}
+	return dst
+}
+
+// scanHits4 is scanHits with four interleaved cursors, for long texts: the
+// text is cut into quarters at q, 2q and 3q; cursor k > 0 starts maxLen-1
+// bytes before its quarter (a keyword ending inside the quarter starts no
+// earlier) and reports only hits ending inside it. All cursors append to
+// dst; the quarters' end offsets are disjoint ranges, so a stable sort by end
+// offset gives scan's order (hits with one end come from one cursor, in its
+// order). If limit is reached, the plain scan answers (its first limit
+// hits), so the result never depends on how the cursors were interleaved.
+func (a *automaton) scanHits4(text string, dst []hit, limit int) []hit {
+	n := len(text)
+	q := n / 4
+	back := a.maxLen - 1
+	b1, b2, b3 := q, 2*q, 3*q
+	// Cursor k covers text[p_k:e_k]; the first q steps run all four.
+	t0 := text[:q]
+	t1 := text[b1-back : b2]
+	t2 := text[b2-back : b3]
+	t3 := text[b3-back:]
+	t1c, t2c, t3c := t1[:q], t2[:q], t3[:q]
+	table, class := a.table, &a.class
+	base := len(dst)
+	s0, s1, s2, s3 := int32(0), int32(0), int32(0), int32(0)
+	for k := 0; k < len(t0); k++ {
+		s0 = table[s0+class[t0[k]]]
+		s1 = table[s1+class[t1c[k]]]
+		s2 = table[s2+class[t2c[k]]]
+		s3 = table[s3+class[t3c[k]]]
+		if s0|s1|s2|s3 < 0 {
+			if s0 < 0 {
+				s0 = -s0
+				dst = a.emitHits(dst, s0, k+1)
+			}
+			if s1 < 0 {
+				s1 = -s1
+				if k+1 > back {
+					dst = a.emitHits(dst, s1, b1-back+k+1)
+				}
+			}
+			if s2 < 0 {
+				s2 = -s2
+				if k+1 > back {
+					dst = a.emitHits(dst, s2, b2-back+k+1)
+				}
+			}
+			if s3 < 0 {
+				s3 = -s3
+				if k+1 > back {
+					dst = a.emitHits(dst, s3, b3-back+k+1)
+				}
+			}
+			if len(dst)-base >= limit {
+				return a.scanLimit(text, dst[:base], limit)
+			}
+		}
+	}
+	// Tails: cursors 1-3 have back (and cursor 3 up to 3 more) bytes left.
+	dst = a.scanTail(t1, s1, q, back, b1-back, dst)
+	dst = a.scanTail(t2, s2, q, back, b2-back, dst)
+	dst = a.scanTail(t3, s3, q, back, b3-back, dst)
+	if len(dst)-base >= limit {
+		return a.scanLimit(text, dst[:base], limit)
+	}
+	if h := dst[base:]; !slices.IsSortedFunc(h, cmpEnd) {
+		slices.SortStableFunc(h, cmpEnd)
+	}
+	return dst
+}
+
+func cmpEnd(x, y hit) int { return int(x.end) - int(y.end) }
+
+// scanTail continues a cursor of scanHits4 over t[from:] from state st,
+// appending the hits ending after back bytes of t (at offset off+end).
+func (a *automaton) scanTail(t string, st int32, from, back, off int, dst []hit) []hit {
+	table, class := a.table, &a.class
+	for k := from; k < len(t); k++ {
+		st = table[st+class[t[k]]]
+		if st < 0 {
+			st = -st
+			if k+1 > back {
+				dst = a.emitHits(dst, st, off+k+1)
+			}
+		}
+	}
+	return dst
+}
+
+// scanLimit appends the first limit hits of the plain scan to dst.
+func (a *automaton) scanLimit(text string, dst []hit, limit int) []hit {
+	base := len(dst)
+	a.scan(text, func(kw, end int) bool {
+		dst = append(dst, hit{int32(kw), int32(end)})
+		return len(dst)-base < limit
+	})
 	return dst
 }
 

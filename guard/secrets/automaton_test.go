@@ -39,6 +39,42 @@ func TestScanHitsMatchesScan(t *testing.T) {
 	}
 }
 
+// TestScanHits4MatchesScan checks the four-cursor scan of long texts against
+// the plain one: keywords straddling every quarter boundary, and the limit
+// (the first limit hits of the plain scan).
+func TestScanHits4MatchesScan(t *testing.T) {
+	kws := []string{"ey", "key", "api_key", "password", "secret", "token", "akia", "a", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}
+	a := newAutomaton(kws)
+	rng := rand.New(rand.NewPCG(3, 4))
+	parts := []string{"key", "KEY", "y", "e", "api_", "passw", "ord", "secret", " ", "toke", "n", "AKIA", "x", "xxxxxxxxxxxx", "\n", "é", "zzzzzzzzzzzzzzzzzzzz"}
+	for iter := 0; iter < 200; iter++ {
+		var b strings.Builder
+		n := 4096 + rng.IntN(9000)
+		for b.Len() < n {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		text := b.String()
+		var want []hit
+		a.scan(text, func(kw, end int) bool {
+			want = append(want, hit{int32(kw), int32(end)})
+			return true
+		})
+		prefix := []hit{{99, 99}}
+		got := a.scanHits(text, slices.Clone(prefix), 1<<20)
+		if !slices.Equal(got[:1], prefix) || !slices.Equal(got[1:], want) {
+			t.Fatalf("len %d: scanHits %d hits, scan %d hits", len(text), len(got)-1, len(want))
+		}
+		for _, lim := range []int{1, len(want) / 3, len(want) - 1} {
+			if lim <= 0 {
+				continue
+			}
+			if got := a.scanHits(text, nil, lim); !slices.Equal(got, want[:lim]) {
+				t.Fatalf("len %d limit %d: got %d hits, not the scan's first ones", len(text), lim, len(got))
+			}
+		}
+	}
+}
+
 // TestOperatorPrefilterLosesNothing compares Find with and without the
 // generic-api-key operator prefilter on texts mixing identifiers, operators,
 // quotes and secret-like values.
@@ -95,4 +131,27 @@ func TestKeywordFloodDoesNotHideLaterSecret(t *testing.T) {
 		}
 	}
 	t.Fatalf("AWS key after a keyword flood not found: %v", ms)
+}
+
+// FuzzScanHits: on any text (repeated to reach the four-cursor length), the
+// interleaved keyword scan reports exactly the plain scan's hits.
+func FuzzScanHits(f *testing.F) {
+	f.Add("api_key=AKIA secret token", uint16(300))
+	f.Add("ey", uint16(4100))
+	a := newAutomaton([]string{"ey", "key", "api_key", "password", "secret", "token", "akia", "a", "xxxxxxxxxxxxxxxx"})
+	f.Fuzz(func(t *testing.T, s string, n uint16) {
+		if s == "" {
+			return
+		}
+		m := int(n) % 9000
+		text := strings.Repeat(s, m/len(s)+1)[:m]
+		var want []hit
+		a.scan(text, func(kw, end int) bool {
+			want = append(want, hit{int32(kw), int32(end)})
+			return true
+		})
+		if got := a.scanHits(text, nil, 1<<20); !slices.Equal(got, want) {
+			t.Fatalf("len %d: scanHits %d hits, scan %d", len(text), len(got), len(want))
+		}
+	})
 }
