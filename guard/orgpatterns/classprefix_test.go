@@ -33,18 +33,7 @@ func TestClassPrefixLosesNothing(t *testing.T) {
 		}
 		plain := *r
 		plain.classes = nil
-		for range 3000 {
-			var b strings.Builder
-			for k := 1 + rnd.IntN(20); k > 0; k-- {
-				b.WriteString(parts[rnd.IntN(len(parts))])
-			}
-			text := b.String()
-			got, want := r.find(text), plain.find(text)
-			n += len(want)
-			if !slices.EqualFunc(got, want, slices.Equal) {
-				t.Fatalf("%s on %q: with head check %v, without %v", p, text, got, want)
-			}
-		}
+		n += compareOnRandomTexts(t, rnd, parts, 3000, 20, r, &plain, "head check")
 	}
 	if n < 500 || checked < 6 {
 		t.Fatalf("only %d matches compared over %d patterns", n, checked)
@@ -81,18 +70,7 @@ func TestFirstByteSkipLosesNothing(t *testing.T) {
 		skipped++
 		plain := *r
 		plain.firstSkip = nil
-		for range 2000 {
-			var b strings.Builder
-			for k := 1 + rnd.IntN(30); k > 0; k-- {
-				b.WriteString(parts[rnd.IntN(len(parts))])
-			}
-			text := b.String()
-			got, want := r.find(text), plain.find(text)
-			n += len(want)
-			if !slices.EqualFunc(got, want, slices.Equal) {
-				t.Fatalf("%s on %q: with block skip %v, without %v", p, text, got, want)
-			}
-		}
+		n += compareOnRandomTexts(t, rnd, parts, 2000, 30, r, &plain, "block skip")
 	}
 	if n < 1000 {
 		t.Fatalf("only %d matches compared over %d patterns", n, skipped)
@@ -145,4 +123,25 @@ func FuzzFirstByteSkip(f *testing.F) {
 			t.Fatalf("%q: with block skip %v, without %v", text, got, want)
 		}
 	})
+}
+
+// compareOnRandomTexts runs rule r (with a shortcut) and plain (without it)
+// on rounds texts of 1..maxParts random parts, fails on the first
+// difference, and returns how many matches were compared.
+func compareOnRandomTexts(t *testing.T, rnd *rand.Rand, parts []string, rounds, maxParts int, r, plain *rule, what string) int {
+	t.Helper()
+	n := 0
+	for range rounds {
+		var b strings.Builder
+		for k := 1 + rnd.IntN(maxParts); k > 0; k-- {
+			b.WriteString(parts[rnd.IntN(len(parts))])
+		}
+		text := b.String()
+		got, want := r.find(text), plain.find(text)
+		n += len(want)
+		if !slices.EqualFunc(got, want, slices.Equal) {
+			t.Fatalf("%s on %q: with %s %v, without %v", r.re, text, what, got, want)
+		}
+	}
+	return n
 }
