@@ -39,6 +39,7 @@ type Engine struct {
 	org       *orgpatterns.Matcher
 	inj       *injection.Detector
 	injExt    *injection.External // optional external detector
+	extCalls  int                 // uncached external calls allowed per session
 	injOn     map[Direction]bool
 	injAction Action
 	entities  map[string]resolved
@@ -174,6 +175,7 @@ func New(p *Policy) (*Engine, error) {
 			if e.injExt, err = injection.NewExternal(cfg); err != nil {
 				return nil, fmt.Errorf("guard policy: injection.external: %w", err)
 			}
+			e.extCalls = x.maxCalls()
 		}
 		dirs := p.Injection.Directions
 		if len(dirs) == 0 {

@@ -104,6 +104,59 @@ func TestExternalDetectorFromPolicy(t *testing.T) {
 	}
 }
 
+// TestExternalDetectorCallLimit: one session (one gateway request) makes at
+// most max_calls_per_request uncached calls; further distinct texts are
+// treated as if the service were unavailable, cached ones still answer.
+func TestExternalDetectorCallLimit(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		io.WriteString(w, `{"detected": false, "score": 0.01}`)
+	}))
+	defer srv.Close()
+	for _, failOpen := range []bool{false, true} {
+		calls.Store(0)
+		y := "version: 1\ninjection:\n  external: {kind: generic, endpoint: '" + srv.URL + "', max_calls_per_request: 2, fail_open: " +
+			map[bool]string{false: "false", true: "true"}[failOpen] + "}\n"
+		p, err := ParsePolicy([]byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		s := e.NewSession()
+		texts := []string{"How do I bake sourdough bread at home?", "Which flour works best for it?", "How long should the dough rest?"}
+		for i, text := range texts[:2] {
+			if r := s.Inspect(ctx, text, InspectOptions{}); r.Verdict != Allow || slices.Contains(r.Injection.Signals, "external_unavailable") {
+				t.Fatalf("failOpen=%v text %d within the limit: %+v %+v", failOpen, i, r, r.Injection)
+			}
+		}
+		r := s.Inspect(ctx, texts[2], InspectOptions{})
+		wantVerdict := Block
+		if failOpen {
+			wantVerdict = Allow
+		}
+		if r.Verdict != wantVerdict || !slices.Contains(r.Injection.Signals, "external_unavailable") ||
+			!containsPrefix(r.Reasons, "external injection detector call limit per request reached") {
+			t.Fatalf("failOpen=%v past the limit: %+v %+v", failOpen, r, r.Injection)
+		}
+		// A text already judged is answered from the cache, limit or not.
+		if r := s.Inspect(ctx, texts[0], InspectOptions{}); r.Verdict != Allow || slices.Contains(r.Injection.Signals, "external_unavailable") {
+			t.Fatalf("failOpen=%v cached text past the limit: %+v %+v", failOpen, r, r.Injection)
+		}
+		if n := calls.Load(); n != 2 {
+			t.Fatalf("failOpen=%v: %d calls to the service, want 2", failOpen, n)
+		}
+		// A new session (the next request) has its own budget.
+		if r := e.NewSession().Inspect(ctx, texts[2], InspectOptions{}); slices.Contains(r.Injection.Signals, "external_unavailable") || calls.Load() != 3 {
+			t.Fatalf("failOpen=%v next session: %+v %+v, %d calls", failOpen, r, r.Injection, calls.Load())
+		}
+	}
+}
+
 func containsPrefix(list []string, prefix string) bool {
 	for _, s := range list {
 		if strings.HasPrefix(s, prefix) {
@@ -122,6 +175,8 @@ func TestExternalDetectorPolicyErrors(t *testing.T) {
 		"unset key env":   "injection: {external: {kind: azure, endpoint: 'https://x.example', api_key_env: AIGIS_TEST_UNSET_VAR_42}}",
 		"unknown field":   "injection: {external: {kind: azure, endpoint: 'https://x.example', api_key: inline}}",
 		"bad cache size":  "injection: {external: {kind: azure, endpoint: 'https://x.example', cache_size: -5}}",
+		"negative calls":  "injection: {external: {kind: azure, endpoint: 'https://x.example', max_calls_per_request: -1}}",
+		"too many calls":  "injection: {external: {kind: azure, endpoint: 'https://x.example', max_calls_per_request: 5000}}",
 		"missing address": "injection: {external: {kind: azure}}",
 	} {
 		if _, err := ParsePolicy([]byte("version: 1\n" + y)); err == nil {

@@ -35,7 +35,8 @@ const MaxPolicyBytes = 4 << 20
 //	labels: {EMAIL_ADDRESS: internal}
 //	injection: {level: balanced, action: block, directions: [input]}
 //	  # optional: external: {kind: azure, endpoint: https://x.cognitiveservices.azure.com,
-//	  #                      api_key_env: CONTENT_SAFETY_KEY, timeout: 2s, fail_open: false}
+//	  #                      api_key_env: CONTENT_SAFETY_KEY, timeout: 2s, fail_open: false,
+//	  #                      max_calls_per_request: 16}
 //	stream: {window: 64}
 //	org:
 //	  rules: [{type: EMPLOYEE_ID, pattern: "\\bE\\d{6}\\b", keywords: [employee], window: 40, score: 0.9}]
@@ -111,6 +112,11 @@ type ExternalDetectorPolicy struct {
 	APIVersion string `yaml:"api_version"` // azure api-version (default 2024-09-01)
 	Timeout    string `yaml:"timeout"`     // per call, Go duration (default 2s, at most 1m)
 	CacheSize  int    `yaml:"cache_size"`  // verdicts cached by text hash (default 1024; -1 disables)
+	// MaxCalls bounds the uncached calls one session (one gateway request)
+	// makes (default 16, at most 1024): a request with many distinct parts
+	// cannot hold the request for parts x timeout nor flood the service.
+	// Parts past the limit are treated as if the service were unavailable.
+	MaxCalls int `yaml:"max_calls_per_request"`
 	// FailOpen: when the service cannot be used, false (default) treats the
 	// text as an attack, true lets the built-in verdict stand. Either way the
 	// result carries the "external_unavailable" signal and a reason.
@@ -119,6 +125,20 @@ type ExternalDetectorPolicy struct {
 
 // maxExternalTimeout bounds external.timeout.
 const maxExternalTimeout = time.Minute
+
+// Uncached external calls per session: default and upper bound.
+const (
+	defaultExternalCalls = 16
+	maxExternalCalls     = 1024
+)
+
+// maxCalls is the session budget of uncached external calls.
+func (x *ExternalDetectorPolicy) maxCalls() int {
+	if x.MaxCalls == 0 {
+		return defaultExternalCalls
+	}
+	return x.MaxCalls
+}
 
 // config turns the policy into the detector's configuration, reading the
 // key from the environment.
@@ -131,6 +151,9 @@ func (x *ExternalDetectorPolicy) config() (injection.ExternalConfig, error) {
 			return cfg, fmt.Errorf("injection.external.timeout %q: want a duration between 1ms and %s", x.Timeout, maxExternalTimeout)
 		}
 		cfg.Timeout = d
+	}
+	if x.MaxCalls < 0 || x.MaxCalls > maxExternalCalls {
+		return cfg, fmt.Errorf("injection.external.max_calls_per_request %d: want 1..%d (0: default %d)", x.MaxCalls, maxExternalCalls, defaultExternalCalls)
 	}
 	if x.CacheSize < -1 {
 		return cfg, fmt.Errorf("injection.external.cache_size %d: want -1 (off), 0 (default) or a positive size", x.CacheSize)

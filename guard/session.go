@@ -26,6 +26,9 @@ type Session struct {
 	byValue map[string]string // type+"\x00"+value -> placeholder
 	byPH    map[string]string // placeholder -> value
 	counter map[string]int    // type -> last n
+	// extCalls counts this session's uncached external detector calls
+	// (guarded by mu).
+	extCalls int
 }
 
 // NewSession starts a pseudonymization state.
@@ -62,14 +65,17 @@ func (s *Session) Inspect(ctx context.Context, text string, o InspectOptions) Re
 	}
 	res.Redacted = redacted
 	if e.inj != nil && e.injOn[o.Direction] && !o.NoInjection {
-		ir, err := e.inj.DetectContext(ctx, scanned, o.Mode, e.injExt)
-		if err != nil {
-			// The error may name the service; the reason only says what
-			// happened and which way the policy decided.
-			if e.injExt.FailOpen() {
-				res.Reasons = append(res.Reasons, "external injection detector unavailable (failed open: built-in verdict only)")
-			} else {
-				res.Reasons = append(res.Reasons, "external injection detector unavailable (failed closed)")
+		ir := e.inj.Detect(scanned, o.Mode)
+		if ext := e.injExt; ext != nil {
+			er, why := s.external(ctx, ext, scanned, o.Mode)
+			ir = injection.MergeExternal(ir, er)
+			if why != "" {
+				// Never the error text: it may name the service.
+				if ext.FailOpen() {
+					res.Reasons = append(res.Reasons, "external injection detector "+why+" (failed open: built-in verdict only)")
+				} else {
+					res.Reasons = append(res.Reasons, "external injection detector "+why+" (failed closed)")
+				}
 			}
 		}
 		res.Injection = &ir
@@ -88,6 +94,29 @@ func (s *Session) Inspect(ctx context.Context, text string, o InspectOptions) Re
 		res.Reasons = append(res.Reasons, "inspection cancelled: "+ctx.Err().Error())
 	}
 	return res
+}
+
+// external asks the external detector about text within the session's
+// budget of uncached calls; past it only cached verdicts are used. why is
+// empty when a verdict was obtained, else what went wrong.
+func (s *Session) external(ctx context.Context, ext *injection.External, text string, mode injection.Mode) (er injection.ExternalResult, why string) {
+	if r, ok := ext.Lookup(text, mode); ok {
+		return r, ""
+	}
+	s.mu.Lock()
+	over := s.extCalls >= s.e.extCalls
+	if !over {
+		s.extCalls++
+	}
+	s.mu.Unlock()
+	if over {
+		return ext.Unavailable(), "call limit per request reached"
+	}
+	er, err := ext.Check(ctx, text, mode)
+	if err != nil {
+		return er, "unavailable"
+	}
+	return er, ""
 }
 
 // apply converts byte matches in text to findings (code-point offsets plus

@@ -102,11 +102,29 @@ func NewExternal(cfg ExternalConfig) (*External, error) {
 // FailOpen reports whether an unavailable detector lets texts through.
 func (e *External) FailOpen() bool { return e.cfg.FailOpen }
 
+// Lookup returns the cached verdict for text, without calling the service.
+func (e *External) Lookup(text string, mode Mode) (ExternalResult, bool) {
+	r, ok := e.cached(cacheKey(text, mode))
+	r.Cached = ok
+	return r, ok
+}
+
+// Unavailable is the result used when the service is not asked (for
+// example past a per-request call limit): like a failed call, it follows
+// FailOpen.
+func (e *External) Unavailable() ExternalResult {
+	return ExternalResult{Detected: !e.cfg.FailOpen, Score: b2f(!e.cfg.FailOpen), Failed: true}
+}
+
+func cacheKey(text string, mode Mode) [32]byte {
+	return sha256.Sum256([]byte(string(mode) + "\x00" + text))
+}
+
 // Check asks the external detector about text. On failure it returns a
 // result that follows FailOpen, with Failed set, and an error wrapping
 // ErrExternal.
 func (e *External) Check(ctx context.Context, text string, mode Mode) (ExternalResult, error) {
-	key := sha256.Sum256([]byte(string(mode) + "\x00" + text))
+	key := cacheKey(text, mode)
 	if r, ok := e.cached(key); ok {
 		r.Cached = true
 		return r, nil
@@ -115,8 +133,7 @@ func (e *External) Check(ctx context.Context, text string, mode Mode) (ExternalR
 	defer cancel()
 	res, err := e.call(ctx, text, mode)
 	if err != nil {
-		return ExternalResult{Detected: !e.cfg.FailOpen, Score: b2f(!e.cfg.FailOpen), Failed: true},
-			fmt.Errorf("%w: %w", ErrExternal, err)
+		return e.Unavailable(), fmt.Errorf("%w: %w", ErrExternal, err)
 	}
 	e.store(key, res)
 	return res, nil
@@ -280,6 +297,14 @@ func (d *Detector) DetectContext(ctx context.Context, text string, mode Mode, ex
 		return res, nil
 	}
 	er, err := ext.Check(ctx, text, mode)
+	return MergeExternal(res, er), err
+}
+
+// MergeExternal combines a built-in result with an external verdict: an
+// attack if either says so, the higher score, and the "external" signal
+// when the external detector flagged the text ("external_unavailable" when
+// it could not be used, failing open or closed).
+func MergeExternal(res Result, er ExternalResult) Result {
 	switch {
 	case er.Failed:
 		// Reported whether the detector failed closed (an attack) or open
@@ -294,5 +319,5 @@ func (d *Detector) DetectContext(ctx context.Context, text string, mode Mode, ex
 			res.Score = er.Score
 		}
 	}
-	return res, err
+	return res
 }
