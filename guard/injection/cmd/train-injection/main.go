@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ func run() error {
 		evalOff = flag.Bool("no-eval", false, "skip the held-out evaluation")
 		dump    = flag.String("dump", "", "write the scored test rows as JSONL here (for error analysis)")
 		model   = flag.String("model", "", "evaluate this model file instead of training one (-out is ignored)")
+		losoDmp = flag.String("loso-dump", "", "directory to write each leave-one-source-out fold's scored held-out rows to (JSONL per family)")
 		synth   = flag.String("synthetic-out", "", "write the synthetic test documents as JSONL here (input for aigis guard eval --data)")
 	)
 	flag.Parse()
@@ -116,7 +118,7 @@ func run() error {
 		}
 	}
 	if *loso != "" {
-		if err := runLOSO(ctx, w, rows, *loso, cfg, logf); err != nil {
+		if err := runLOSO(ctx, w, rows, *loso, *losoDmp, cfg, logf); err != nil {
 			return err
 		}
 	}
@@ -160,21 +162,28 @@ func evaluate(ctx context.Context, w io.Writer, blob []byte, test []*trainer.Row
 	}
 	trainer.WriteSplitReport(w, sc, levels)
 	if dump != "" {
-		f, err := os.Create(dump)
-		if err != nil {
-			return fmt.Errorf("create dump: %w", err)
-		}
-		defer f.Close()
-		enc := json.NewEncoder(f)
-		for _, s := range sc {
-			res := d.Detect(s.Row.Text, []injection.Mode{injection.ModeUser, injection.ModeDocument}[s.Row.Mode])
-			if err := enc.Encode(map[string]any{"score": s.Score, "label": s.Row.Label, "mode": s.Row.Mode, "repo": s.Row.Repo,
-				"group": s.Row.Group, "signals": res.Signals, "text": s.Row.Text}); err != nil {
-				return err
-			}
-		}
+		return writeDump(dump, d, sc, levels["balanced"])
 	}
 	return nil
+}
+
+// writeDump writes scored rows as JSONL for error analysis: score, the
+// balanced verdict, label, mode, source and signals.
+func writeDump(path string, d *injection.Detector, sc []trainer.Scored, bal trainer.Thresholds) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create dump: %w", err)
+	}
+	enc := json.NewEncoder(f)
+	for _, s := range sc {
+		res := d.Detect(s.Row.Text, []injection.Mode{injection.ModeUser, injection.ModeDocument}[s.Row.Mode])
+		if err := enc.Encode(map[string]any{"score": s.Score, "detected": s.Score >= bal[s.Row.Mode], "label": s.Row.Label,
+			"mode": s.Row.Mode, "repo": s.Row.Repo, "group": s.Row.Group, "signals": res.Signals, "text": s.Row.Text}); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }
 
 // writeJSONL writes rows in the `aigis guard eval` format.
@@ -218,7 +227,7 @@ func evaluateSynthetic(ctx context.Context, w io.Writer, blob []byte, title stri
 	return nil
 }
 
-func runLOSO(ctx context.Context, w io.Writer, rows []trainer.Row, which string, cfg trainer.Config, logf func(string, ...any)) error {
+func runLOSO(ctx context.Context, w io.Writer, rows []trainer.Row, which, dumpDir string, cfg trainer.Config, logf func(string, ...any)) error {
 	var fams []string
 	if which == "attacks" {
 		seen := map[string]bool{}
@@ -257,6 +266,12 @@ func runLOSO(ctx context.Context, w io.Writer, rows []trainer.Row, which string,
 		sc, err := trainer.ScoreRows(ctx, d, held)
 		if err != nil {
 			return err
+		}
+		if dumpDir != "" {
+			name := strings.NewReplacer("/", "_", " ", "_").Replace(fam) + ".jsonl"
+			if err := writeDump(filepath.Join(dumpDir, name), d, sc, levels["balanced"]); err != nil {
+				return err
+			}
 		}
 		for _, mode := range []int{0, 1} {
 			keep := func(r *trainer.Row) bool { return r.Mode == mode }
