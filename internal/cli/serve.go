@@ -80,6 +80,7 @@ The gateway stops gracefully on SIGINT or SIGTERM, draining open streams.`,
 				cfg = d.Config
 			}
 			log := gateway.NewLogger(cmd.ErrOrStderr(), cfg.Logging)
+			gateway.ApplyRuntime(cfg.Runtime, log)
 			onListen := func(addr net.Addr) {
 				log.Info("aigis gateway listening", "addr", addr.String(), "store", st.Kind(), "tls", cfg.Listen.TLS != nil)
 				if d == nil {

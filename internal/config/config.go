@@ -45,6 +45,7 @@ type Config struct {
 	Guard     Guard             `yaml:"guard"`
 	Logging   Logging           `yaml:"logging"`
 	Metrics   Metrics           `yaml:"metrics"`
+	Runtime   Runtime           `yaml:"runtime"`
 
 	// File is the path the config was loaded from (not a YAML key).
 	File string `yaml:"-"`
@@ -80,6 +81,22 @@ type Limits struct {
 	UpstreamTimeout   Duration `yaml:"upstream_timeout"`    // whole upstream call incl. stream; default 10m
 	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`    // drain open streams; default 30s
 }
+
+// Runtime tunes the Go runtime of the serving process. GOGC and GOMEMLIMIT
+// in the environment take precedence.
+type Runtime struct {
+	// GCPercent is the garbage collector's target heap growth (GOGC);
+	// default 400: the gateway's live heap is small, so Go's default of 100
+	// collects every few MiB allocated and the collections show in the
+	// latency tail. Between 25 and 10000.
+	GCPercent int `yaml:"gc_percent"`
+	// MemoryLimit is a soft limit on the Go heap (GOMEMLIMIT); the
+	// collector runs more often as it is approached. 0: none.
+	MemoryLimit ByteSize `yaml:"memory_limit"`
+}
+
+// DefaultGCPercent is Runtime.GCPercent's default.
+const DefaultGCPercent = 400
 
 // Redis holds shared rate-limit and quota state across replicas.
 type Redis struct {
@@ -250,6 +267,9 @@ func (c *Config) applyDefaults() {
 	setDur(&l.IdleTimeout, 120e9)
 	setDur(&l.UpstreamTimeout, 600e9)
 	setDur(&l.ShutdownTimeout, 30e9)
+	if c.Runtime.GCPercent == 0 {
+		c.Runtime.GCPercent = DefaultGCPercent
+	}
 	if c.Logging.Level == "" {
 		c.Logging.Level = "info"
 	}
@@ -389,6 +409,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.MaxHeaderBytes < 4096 {
 		v.add("limits.max_header_bytes", "must be at least 4KiB")
+	}
+	if g := c.Runtime.GCPercent; g < 25 || g > 10000 {
+		v.add("runtime.gc_percent", "must be between 25 and 10000, not %d", g)
+	}
+	if m := c.Runtime.MemoryLimit; m != 0 && m < 64<<20 {
+		v.add("runtime.memory_limit", "must be 0 (none) or at least 64MiB")
 	}
 	if c.Store != "" && !validDSN(c.Store) {
 		v.add("store", "must be postgres://..., postgresql://..., sqlite://PATH or a file path")

@@ -36,6 +36,9 @@ func TestParseMinimalAppliesDefaults(t *testing.T) {
 	if c.Limits.MaxBodyBytes != 4<<20 || c.Limits.ShutdownTimeout.Std() != 30*time.Second {
 		t.Errorf("defaults not applied: %+v", c.Limits)
 	}
+	if c.Runtime.GCPercent != DefaultGCPercent || c.Runtime.MemoryLimit != 0 {
+		t.Errorf("runtime defaults: %+v", c.Runtime)
+	}
 	if c.Models[0].Model != "gpt-4o-mini" || c.Models[0].MaxLabel != "restricted" {
 		t.Errorf("model defaults: %+v", c.Models[0])
 	}
@@ -79,6 +82,8 @@ func TestBadValuesNameLines(t *testing.T) {
 		{"bad kind", "upstreams:\n  - name: a\n    kind: cohere\n    base_url: http://x\n", 3, "is not one of openai"},
 		{"bad audit key", "audit:\n  keys:\n    - id: k1\n      key: short\n", 4, "32 bytes"},
 		{"bodies without key", "audit:\n  bodies: true\n", 0, "required when bodies"},
+		{"gc percent", "runtime:\n  gc_percent: 5\n", 2, "runtime.gc_percent: must be between 25 and 10000"},
+		{"memory limit", "runtime:\n  memory_limit: 1MiB\n", 2, "runtime.memory_limit: must be 0 (none) or at least 64MiB"},
 		{"hs alg", "identity:\n  oidc:\n    - issuer: https://idp\n      audiences: [aigis]\n      algorithms: [HS256]\n", 0, "HS256"},
 	}
 	for _, tc := range cases {
