@@ -122,7 +122,10 @@ func run(aigis, baseline string, dur time.Duration, rounds int, concList string,
 	}()
 	start := func(name string, args ...string) (*exec.Cmd, error) {
 		cmd := exec.Command(name, args...)
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		// nil is the null device itself. io.Discard would be a pipe drained by
+		// a goroutine of this process, the load generator: every log line of
+		// the gateway would wake the client.
+		cmd.Stdout, cmd.Stderr = nil, nil
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // children die with the harness
 		if err := cmd.Start(); err != nil {
 			return nil, err

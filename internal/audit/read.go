@@ -25,7 +25,8 @@ func fromRecord(rec store.AuditRecord) (Event, error) {
 	return ev, nil
 }
 
-// List returns up to limit events with Seq > after, in chain order.
+// List returns up to limit events with Seq > after, in chain order; a store
+// returns at most one page (10,000) per call, so page on with the last Seq.
 func List(ctx context.Context, st store.Audit, after int64, limit int) ([]Event, error) {
 	recs, err := st.ListAudit(ctx, after, limit)
 	if err != nil {

@@ -151,9 +151,18 @@ roles:
 		t.Fatal(err)
 	}
 	defer st.Close()
-	evs, err := audit.List(ctx, st, 0, 1<<20)
-	if err != nil {
-		t.Fatal(err)
+	// The store returns at most one page (10,000) per call: read them all.
+	var evs []audit.Event
+	for after := int64(0); ; {
+		page, err := audit.List(ctx, st, after, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		evs = append(evs, page...)
+		after = page[len(page)-1].Seq
 	}
 	have := make(map[string]int, len(evs))
 	for _, ev := range evs {

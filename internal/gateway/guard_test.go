@@ -285,6 +285,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 		`aigis_denials_total{reason="missing_credentials"} 1`,
 		`aigis_request_duration_seconds_bucket`,
 		`aigis_tokens_total{kind="prompt",model="gpt-4o"}`,
+		"aigis_audit_write_duration_seconds_count 2", // both requests audited before they were answered
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)

@@ -21,6 +21,7 @@ type Metrics struct {
 	denials    *prometheus.CounterVec   // reason
 	upErrors   *prometheus.CounterVec   // upstream, kind
 	openStream prometheus.Gauge
+	auditWrite prometheus.Histogram // durable audit append on the request path
 }
 
 // NewMetrics creates the series on a fresh registry with Go runtime and
@@ -54,8 +55,12 @@ func NewMetrics() *Metrics {
 		openStream: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "aigis_open_streams", Help: "Streams being served now.",
 		}),
+		auditWrite: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "aigis_audit_write_duration_seconds", Help: "Durable audit append on the request path, successful or not.",
+			Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .5, 1, 10},
+		}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.upstream, m.ttfb, m.tokens, m.denials, m.upErrors, m.openStream,
+	reg.MustRegister(m.requests, m.latency, m.upstream, m.ttfb, m.tokens, m.denials, m.upErrors, m.openStream, m.auditWrite,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

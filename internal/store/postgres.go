@@ -204,6 +204,11 @@ func (s *pgStore) RevokeKey(ctx context.Context, id string, at time.Time) error 
 // the statement's snapshot when it starts), so it sees the previous holder's
 // commit. On any error the connection is discarded, which rolls back.
 func (s *pgStore) AppendAudit(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) (err error) {
+	if _, ok := ctx.Deadline(); !ok { // a server that hangs must not hold the request forever
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, AuditAppendTimeout)
+		defer cancel()
+	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("store: audit append: acquire connection: %w", err)

@@ -23,6 +23,11 @@ var ErrNotFound = errors.New("not found")
 // hash, audit sequence number) already exists.
 var ErrConflict = errors.New("already exists")
 
+// AuditAppendTimeout bounds one audit append on a networked store
+// (PostgreSQL) when the caller's context has no deadline. SQLite appends
+// are bounded by the busy timeout instead.
+const AuditAppendTimeout = 10 * time.Second
+
 // APIKey is a gateway-issued key. Only a hash of the secret is stored.
 type APIKey struct {
 	ID        string     `json:"id"`
