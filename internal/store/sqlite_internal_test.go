@@ -141,3 +141,28 @@ func TestSQLiteWriterRecovers(t *testing.T) {
 		t.Fatalf("records %+v, %v", recs, err)
 	}
 }
+
+// TestSQLiteWALBounded: under steady appends the background checkpoints
+// keep up but never let the log restart; the WAL file must still stay
+// bounded (it grew without limit, about 4 KiB per append, before the writer
+// checkpointed inline past sqliteWALInlineFrames).
+func TestSQLiteWALBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	st := openTestSQLite(t, path)
+	const appends = 5 * sqliteWALInlineFrames
+	const frame = 4096 + 24
+	limit := int64(2*sqliteWALInlineFrames) * frame
+	row := bytes.Repeat([]byte("x"), 500)
+	for i := range appends {
+		appendOne(t, st, fmt.Sprintf("ev-%06d-%s", i, row))
+		if i%1024 == 1023 {
+			fi, err := os.Stat(path + "-wal")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Size() > limit {
+				t.Fatalf("after %d appends the WAL is %d bytes, over %d: it does not restart", i+1, fi.Size(), limit)
+			}
+		}
+	}
+}
