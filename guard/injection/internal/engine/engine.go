@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -201,7 +202,7 @@ func (s *slot) has(id int32) bool {
 // New compiles the lexicon and attaches a model (nil: signals only, score 0).
 func New(m *Model) (*Engine, error) {
 	e := &Engine{dict: make(map[string]int32, 1024), model: m}
-	for _, le := range append(lexicon[:len(lexicon):len(lexicon)], lexiconMulti...) {
+	for _, le := range slices.Concat(lexicon, lexiconMulti, lexiconMore) {
 		p, err := e.compile(le)
 		if err != nil {
 			return nil, err
@@ -1057,7 +1058,7 @@ func NgramTrust(a *Analysis) float64 {
 }
 
 // stopLang maps common stop words to 0 (English) or 1 (another language
-// of the lexicon written in Latin script).
+// of the lexicon written in Latin script); the first value given wins.
 var stopLang = func() map[string]uint8 {
 	m := map[string]uint8{}
 	for _, w := range []string{"the", "and", "is", "you", "of", "to", "what", "this", "that", "are", "for", "with", "it", "in", "a", "an", "be", "on", "my", "me"} {
@@ -1074,6 +1075,16 @@ var stopLang = func() map[string]uint8 {
 		"het", "een", "niet", "ik", "jij", "zijn", "van", "en", "je", "op", "dat",
 		"ve", "bir", "bu", "için", "değil", "ile", "bana", "ben", "sen", "çok", "daha", "gibi", "tüm", "olarak", "şimdi",
 		"się", "nie", "jest", "że", "wszystkie", "na", "jak", "czy", "mnie", "proszę", "przez", "oraz", "już", "wszystko",
+		// Languages of lexicon_more.go. Left out because they are English
+		// words too: i, till, most, pro, dan (and DAN), is, to, on, a.
+		"och", "att", "det", "som", "är", "jag", "för", "inte", "har", "alla", "mig", "dig", "vad",
+		"og", "ikke", "jeg", "er", "meg", "deg", "hva", "hvad", "af",
+		"ja", "ei", "että", "mitä", "minä", "sinä", "kaikki", "kuin", "tämä", "ole", "olet", "minulle", "se",
+		"je", "že", "jsi", "všechny", "prosím", "jsou", "nebo", "ako", "sa", "alebo",
+		"și", "este", "nu", "în", "că", "pentru", "toate", "ești", "sunt", "îmi", "cu", "mai",
+		"és", "az", "egy", "hogy", "nem", "meg", "minden", "vagy", "kérlek",
+		"và", "của", "là", "các", "không", "cho", "tôi", "bạn", "có", "những", "này", "được", "một", "với",
+		"yang", "di", "itu", "ini", "tidak", "saya", "kamu", "anda", "untuk", "dengan", "ke", "dari", "adalah", "semua", "akan",
 	} {
 		if _, ok := m[w]; !ok {
 			m[w] = 1

@@ -1,8 +1,8 @@
 package engine
 
 // The lexicon: phrase patterns per signal. A pattern is a sequence of slots
-// over lower-cased word tokens; a slot lists alternatives separated by "|"
-// (a trailing "*" matches a prefix of at least four letters); "~N" between
+// over lower-cased word tokens; a slot lists exact word forms separated by
+// "|" (no prefixes or stemming: list the inflections); "~N" between
 // two slots allows up to N other tokens in between. Scripts written without
 // spaces (Chinese, Japanese) and phrases whose tokenization is unreliable
 // (Korean, Arabic, Hindi) are matched as substrings instead.
