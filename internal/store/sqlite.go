@@ -41,6 +41,11 @@ type sqliteStore struct {
 	head     AuditHead
 	headOK   bool
 	commits  int // appends since the checkpointer was last kicked
+	// wcCommits counts transactions committed on the writer connection
+	// (a commit hook); fastOK says the hook is installed, which the
+	// single-statement append needs to prove that its INSERT committed.
+	wcCommits atomic.Uint64
+	fastOK    bool
 
 	// The writer connection does not checkpoint the WAL itself (SQLite's
 	// automatic checkpoint runs inside the COMMIT that crosses the
@@ -164,6 +169,14 @@ func (s *sqliteStore) connectWriter(ctx context.Context) error {
 		}
 	}
 	s.wc, s.ws = wc, ws
+	s.fastOK = false
+	_ = wc.Raw(func(dc any) error {
+		if h, ok := dc.(interface{ RegisterCommitHook(sqlite.CommitHookFn) }); ok {
+			h.RegisterCommitHook(func() int32 { s.wcCommits.Add(1); return 0 })
+			s.fastOK = true
+		}
+		return nil
+	})
 	return nil
 }
 
@@ -451,7 +464,9 @@ func (s *sqliteStore) RevokeKey(ctx context.Context, id string, at time.Time) er
 }
 
 // AppendAudit runs BEGIN IMMEDIATE, INSERT per record, COMMIT on the
-// pinned writer connection, as prepared statements. The head is read from
+// pinned writer connection, as prepared statements; a single record on a
+// cached head is one INSERT in autocommit mode instead (appendOne), whose
+// commit a commit hook confirms. The head is read from
 // the table only when this process does not know it (first append, after a
 // failure, or when another process appended in between). The statements
 // run under a context without cancellation, which spares the driver's
@@ -469,6 +484,18 @@ func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead
 	s.headOK = false // until this transaction commits
 	if _, err := s.writer(ctx); err != nil {
 		return fmt.Errorf("store: audit append: %w", err)
+	}
+	if ok && s.fastOK {
+		// One record on a known head: a single INSERT in autocommit mode,
+		// its own transaction, without the BEGIN and COMMIT steps.
+		done, stale, err := s.appendOne(ctx, build)
+		if err != nil || done {
+			return err
+		}
+		ok = !stale
+		if _, err := s.writer(ctx); err != nil { // appendOne may have dropped it
+			return fmt.Errorf("store: audit append: %w", err)
+		}
 	}
 	if _, err := s.ws.begin.ExecContext(ctx); err != nil { // excludes other writers, other processes included
 		// The connection may be in an unknown state: start afresh next time.
@@ -537,6 +564,45 @@ func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead
 	s.headOK = true
 	s.afterAppend(ctx)
 	return nil
+}
+
+// appendOne is AppendAudit's fast path, under appendMu with the cached head
+// and the writer connected. done is false when the batch is not a single
+// record, when the head was stale (stale is then true: another process
+// appended and the seq, the primary key, is taken), or when the INSERT did
+// not commit because a transaction was left open on the connection: the
+// commit hook did not run, so the connection is dropped (which rolls the
+// row back) and the caller takes the transaction path on a fresh one.
+func (s *sqliteStore) appendOne(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) (done, stale bool, err error) {
+	head := s.head
+	recs, err := build(head)
+	if err != nil {
+		return false, false, err
+	}
+	if err := checkAppend(head, recs); err != nil {
+		return false, false, err
+	}
+	if len(recs) != 1 {
+		return false, false, nil
+	}
+	r := recs[0]
+	before := s.wcCommits.Load()
+	if _, err := s.ws.insert.ExecContext(ctx, r.Seq, r.ID, r.Time.UnixNano(), r.PrevHash, r.Hash, r.Data); err != nil {
+		if errors.Is(sqliteConflict(err), ErrConflict) {
+			return false, true, nil
+		}
+		// The connection may be in an unknown state: start afresh next time.
+		s.dropWriter()
+		return false, false, fmt.Errorf("store: audit append seq %d: %w", r.Seq, err)
+	}
+	if s.wcCommits.Load() == before {
+		s.dropWriter()
+		return false, true, nil
+	}
+	s.head = AuditHead{Seq: r.Seq, Hash: bytes.Clone(r.Hash)}
+	s.headOK = true
+	s.afterAppend(ctx)
+	return true, false, nil
 }
 
 func (s *sqliteStore) ListAudit(ctx context.Context, after int64, limit int) ([]AuditRecord, error) {

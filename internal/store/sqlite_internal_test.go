@@ -112,14 +112,17 @@ func TestSQLiteCheckpointsOffThePath(t *testing.T) {
 
 // TestSQLiteWriterRecovers: the audit transaction is run by hand on the
 // pinned writer connection; if that connection is left in a bad state
-// (here: a transaction already open on it), the append fails, the
-// connection is discarded, and the next append works on a fresh one.
+// (here: a transaction already open on it), no append may report success
+// for a row that did not commit. On the transaction path (head not cached)
+// BEGIN IMMEDIATE fails: the append fails, the connection is discarded,
+// and the next append works on a fresh one.
 func TestSQLiteWriterRecovers(t *testing.T) {
 	st := openTestSQLite(t, filepath.Join(t.TempDir(), "w.db"))
 	appendOne(t, st, "one")
 	if _, err := st.wc.ExecContext(t.Context(), "BEGIN"); err != nil {
 		t.Fatal(err)
 	}
+	st.headOK = false // take the transaction path
 	err := st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
 		t.Fatal("build called although BEGIN IMMEDIATE must fail inside an open transaction")
 		return nil, nil
@@ -138,6 +141,47 @@ func TestSQLiteWriterRecovers(t *testing.T) {
 	}
 	recs, err := st.ListAudit(context.Background(), 0, 10)
 	if err != nil || len(recs) != 2 || string(recs[1].Data) != "two" {
+		t.Fatalf("records %+v, %v", recs, err)
+	}
+}
+
+// TestSQLiteFastAppendProvesCommit: the single-INSERT append (cached head)
+// runs in autocommit mode; inside a stray transaction the INSERT would
+// succeed without committing. The commit hook catches that: the row is
+// rolled back with the connection and written again, durably, on a fresh
+// one, so what the append reports is what another connection reads.
+func TestSQLiteFastAppendProvesCommit(t *testing.T) {
+	st := openTestSQLite(t, filepath.Join(t.TempDir(), "w.db"))
+	if !st.fastOK {
+		t.Fatal("commit hook not installed: the fast path is off")
+	}
+	appendOne(t, st, "one")
+	c0 := st.wcCommits.Load()
+	appendOne(t, st, "two") // fast path: one commit, seen by the hook
+	if st.wcCommits.Load() != c0+1 {
+		t.Fatalf("commit hook counted %d commits for one append", st.wcCommits.Load()-c0)
+	}
+	old := st.wc
+	if _, err := st.wc.ExecContext(t.Context(), "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	builds := 0
+	err := st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
+		builds++
+		h := sha256.Sum256(append(bytes.Clone(head.Hash), "three"...))
+		return []AuditRecord{{Seq: head.Seq + 1, ID: "three", Time: time.Now(), PrevHash: head.Hash, Hash: h[:], Data: []byte("three")}}, nil
+	})
+	if err != nil {
+		t.Fatalf("append after a stray BEGIN: %v", err)
+	}
+	if st.wc == old {
+		t.Fatal("the writer connection with the stray transaction was kept")
+	}
+	if builds != 2 {
+		t.Fatalf("build ran %d times, want 2 (fast path, then the transaction path)", builds)
+	}
+	recs, err := st.ListAudit(context.Background(), 0, 10) // the reader pool: another connection
+	if err != nil || len(recs) != 3 || string(recs[2].Data) != "three" || recs[2].Seq != 3 {
 		t.Fatalf("records %+v, %v", recs, err)
 	}
 }
