@@ -18,7 +18,7 @@ type lexEntry struct {
 const (
 	enIgnore   = "ignore|ignoring|disregard|disregarding|forget|forgetting|skip|override|overriding|bypass|neglect|discard|abandon|overlook|dismiss|ditch|drop|erase|delete|clear|nevermind|stop|cancel|reset"
 	enPrior    = "previous|prior|above|earlier|preceding|former|original|initial|old|all|any|every|your|these|those|existing|system|given|current|default|preset|developer|safety|ethical|the"
-	enInstruct = "rest|data|document|documents|remaining|snippets|instructions|instruction|directions|direction|directives|directive|prompts|prompt|rules|rule|guidelines|guideline|commands|command|orders|constraints|restrictions|programming|training|guidance|policies|policy|context|messages|text|input|info|conversation|task|tasks|filters|limitations|boundaries|safeguards|settings|configuration|content|everything|anything|information"
+	enInstruct = "rest|data|document|documents|remaining|snippets|instructions|instruction|directions|direction|directives|directive|prompts|prompt|rules|rule|guidelines|guideline|commands|command|orders|constraints|restrictions|programming|training|guidance|policies|policy|context|messages|text|input|info|conversation|task|tasks|filters|limitations|boundaries|safeguards|settings|configuration|content|everything|anything|information|articles|article|sources|passages|excerpts"
 )
 
 var lexicon = []lexEntry{

@@ -10,8 +10,14 @@ package engine
 var lexiconMore = []lexEntry{
 	// ---- English, German, French, Spanish: "what came before no longer counts" ----
 	{sigOverride, "above|previous|prior|preceding|earlier|original ~2 instructions|instruction|text|information|context|rules|prompt|directions ~2 is|are|was|were ~1 irrelevant|obsolete|void|invalid|cancelled|canceled|outdated|revoked|superseded"},
-	{sigOverride, "obigen|vorherigen|bisherigen|vorigen|früheren|vorangegangenen ~2 anweisungen|instruktionen|befehle|regeln|vorgaben|informationen|angaben ~3 ignorieren|vergessen|missachten|verwerfen|überspringen"},
-	{sigOverride, "informationen|anweisungen|angaben|instruktionen|vorgaben|befehle ~2 sind|ist|waren ~1 irrelevant|unwichtig|egal|ungültig|hinfällig|nichtig|veraltet|aufgehoben"},
+	{sigOverride, "obigen|vorherigen|bisherigen|vorigen|früheren|vorangegangenen ~2 anweisungen|instruktionen|befehle|regeln|vorgaben|informationen|angaben|ausführungen|texte|inhalte|dokumente|nachrichten ~3 ignorieren|vergessen|missachten|verwerfen|überspringen"},
+	{sigOverride, "informationen|anweisungen|angaben|instruktionen|vorgaben|befehle ~5 sind|ist|waren ~1 irrelevant|unwichtig|egal|ungültig|hinfällig|nichtig|veraltet|aufgehoben"},
+	{sigOverride, "abweichend|entgegen ~2 vorherigen|bisherigen|obigen|früheren ~1 instruktionen|anweisungen|vorgaben|regeln"},
+	// Answering past the retrieved context (RAG): a goal hijack, not an
+	// override by itself ("answer from your own knowledge" is also benign).
+	{sigHijack, "not ~2 by|from|on|in ~2 the ~1 articles|article|documents|document|context|sources|texts|provided"},
+	{sigHijack, "disregarding|ignoring|regardless ~1 of ~2 the ~1 articles|article|documents|document|context|sources"},
+	{sigHijack, "disregarding|ignoring ~1 the ~1 articles|article|documents|document|context|sources"},
 	{sigOverride, "instructions|consignes|règles ~2 précédentes|antérieures ~2 sont ~1 annulées|caduques|obsolètes|nulles|invalides"},
 	{sigOverride, "instrucciones|reglas|indicaciones ~2 anteriores|previas ~2 son|quedan ~1 irrelevantes|inválidas|invalidas|nulas|anuladas"},
 
