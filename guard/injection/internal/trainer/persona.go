@@ -45,6 +45,14 @@ func BenignPersonas() []Row {
 		"Recommend three books for someone who liked Dune.",
 		"Use a warm tone and include one fun fact.",
 		"Stay polite and never use jargon without explaining it.",
+		"I will type commands and you will reply with what the console should show, nothing more.",
+		"I will give you a topic and you will write a short piece about it in plain language.",
+		"I will provide you with some details and you will suggest a plan with clear steps.",
+		"I will write you sentences and you will only reply with the corrected version.",
+		"I will describe a situation and you will tell me how you would handle it.",
+		"I will ask you questions and you will answer them as the character would, in one paragraph.",
+		"Your task is to give practical advice based on what I tell you.",
+		"Reply with a list of five options and a one-line reason for each.",
 	}
 	// Non-English framing with benign tasks.
 	other := []string{
