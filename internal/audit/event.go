@@ -132,9 +132,9 @@ func finite(f float64) float64 {
 }
 
 // canonical returns the bytes the chain hash covers: the JSON encoding of
-// the event without its chain fields, time in UTC. encoding/json writes
-// struct fields in declaration order and map keys sorted, so the encoding
-// is deterministic; the stored bytes are what verification hashes.
+// the event without its chain fields, time in UTC, as encoding/json writes
+// it (struct fields in declaration order, map keys sorted: deterministic),
+// by appendEvent where it can; the stored bytes are what verification hashes.
 func canonical(ev *Event) ([]byte, error) {
 	c := *ev
 	c.Seq, c.PrevHash, c.Hash = 0, "", ""
@@ -146,6 +146,9 @@ func canonical(ev *Event) ([]byte, error) {
 		g := *c.Guard
 		g.InjectionScore = finite(g.InjectionScore)
 		c.Guard = &g
+	}
+	if b, ok := appendEvent(make([]byte, 0, 768), &c); ok {
+		return b, nil
 	}
 	b, err := json.Marshal(&c)
 	if err != nil {
