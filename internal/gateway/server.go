@@ -250,6 +250,8 @@ func (g *Gateway) ServeListener(ctx context.Context, ln net.Listener, cfg Server
 	if cfg.OnListen != nil {
 		cfg.OnListen(ln.Addr())
 	}
+	stopPace := paceTimers()
+	defer stopPace()
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLS != nil {
@@ -276,3 +278,31 @@ func (g *Gateway) ServeListener(ctx context.Context, ln net.Listener, cfg Server
 	}
 	return nil
 }
+
+// paceTimers keeps a timer due within timerPace for as long as the server
+// runs. The server moves each connection's read deadline per request (the
+// header timeout, then the idle timeout), and a deadline earlier than every
+// pending timer makes the runtime wake the thread sleeping in the network
+// poller (an eventfd write and a context switch, per request). With a timer
+// always due sooner than any deadline (they are seconds away) those wake-ups
+// do not happen; the pacer itself wakes a goroutine once per timerPace.
+func paceTimers() (stop func()) {
+	t := time.NewTicker(timerPace)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+			case <-done:
+				t.Stop()
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// timerPace is well under the server's deadlines (read_header_timeout
+// defaults to 10 s); a deadline set shorter than it still works, it just
+// wakes the poller as before.
+const timerPace = 250 * time.Millisecond
