@@ -27,10 +27,7 @@ func appendEvent(b []byte, ev *Event) (_ []byte, ok bool) {
 		return b, false
 	}
 	w := objWriter{b: append(b, '{')}
-	if ev.Seq != 0 {
-		w.key("seq")
-		w.b = strconv.AppendInt(w.b, ev.Seq, 10)
-	}
+	w.optInt("seq", ev.Seq)
 	w.optString("prev_hash", ev.PrevHash)
 	w.optString("hash", ev.Hash)
 	w.str("id", ev.ID)
@@ -39,12 +36,11 @@ func appendEvent(b []byte, ev *Event) (_ []byte, ok bool) {
 	w.b = ev.Time.AppendFormat(w.b, time.RFC3339Nano)
 	w.b = append(w.b, '"')
 
-	w.key("principal")
-	p := objWriter{b: append(w.b, '{')}
+	p := w.open("principal")
 	p.str("id", ev.Principal.ID)
 	p.str("kind", ev.Principal.Kind)
 	p.optString("name", ev.Principal.Name)
-	w.b = append(p.b, '}')
+	w.close(p)
 
 	if len(ev.Roles) > 0 {
 		w.key("roles")
@@ -56,28 +52,25 @@ func appendEvent(b []byte, ev *Event) (_ []byte, ok bool) {
 	w.optString("model", ev.Model)
 	w.optBool("stream", ev.Stream)
 
-	w.key("upstream")
-	u := objWriter{b: append(w.b, '{')}
+	u := w.open("upstream")
 	u.optString("name", ev.Upstream.Name)
 	u.optString("model", ev.Upstream.Model)
-	w.b = append(u.b, '}')
+	w.close(u)
 
 	w.optString("client_ip", ev.ClientIP)
 	w.optString("user_agent", ev.UserAgent)
-	w.key("status")
-	w.b = strconv.AppendInt(w.b, int64(ev.Status), 10)
+	w.int("status", int64(ev.Status))
 	w.optString("error_code", ev.ErrorCode)
 	w.key("latency_ms")
 	w.b = appendFloat(w.b, ev.LatencyMS)
 	w.optFloat("upstream_latency_ms", ev.UpstreamLatencyMS)
 	w.optFloat("ttfb_ms", ev.TTFBMS)
 
-	w.key("usage")
-	us := objWriter{b: append(w.b, '{')}
+	us := w.open("usage")
 	us.optInt("prompt_tokens", ev.Usage.PromptTokens)
 	us.optInt("completion_tokens", ev.Usage.CompletionTokens)
 	us.optInt("total_tokens", ev.Usage.TotalTokens)
-	w.b = append(us.b, '}')
+	w.close(us)
 
 	if len(ev.Decisions) > 0 {
 		w.key("decisions")
@@ -92,27 +85,24 @@ func appendEvent(b []byte, ev *Event) (_ []byte, ok bool) {
 			o.str("effect", d.Effect)
 			o.optString("reason", d.Reason)
 			o.optString("rule", d.Rule)
-			w.b = append(o.b, '}')
+			w.close(o)
 		}
 		w.b = append(w.b, ']')
 	}
 	if g := ev.Guard; g != nil {
-		w.key("guard")
-		o := objWriter{b: append(w.b, '{')}
+		o := w.open("guard")
 		o.optString("verdict", g.Verdict)
 		if len(g.Findings) > 0 {
-			o.key("findings")
 			keys := make([]string, 0, len(g.Findings))
 			for k := range g.Findings {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
-			f := objWriter{b: append(o.b, '{')}
+			f := o.open("findings")
 			for _, k := range keys {
-				f.key(k)
-				f.b = strconv.AppendInt(f.b, int64(g.Findings[k]), 10)
+				f.int(k, int64(g.Findings[k]))
 			}
-			o.b = append(f.b, '}')
+			o.close(f)
 		}
 		o.optFloat("injection_score", g.InjectionScore)
 		if len(g.InjectionSignals) > 0 {
@@ -123,25 +113,23 @@ func appendEvent(b []byte, ev *Event) (_ []byte, ok bool) {
 		o.optString("blocked_at", g.BlockedAt)
 		o.optInt("redactions", int64(g.Redactions))
 		o.optBool("canary", g.Canary)
-		w.b = append(o.b, '}')
+		w.close(o)
 	}
 	if q := ev.Quota; q != nil {
-		w.key("quota")
-		o := objWriter{b: append(w.b, '{')}
+		o := w.open("quota")
 		o.optInt("reserved", q.Reserved)
 		o.optInt("settled", q.Settled)
 		o.optInt("remaining", q.Remaining)
 		o.optString("limit", q.Limit)
 		o.optBool("exceeded", q.Exceeded)
-		w.b = append(o.b, '}')
+		w.close(o)
 	}
 	if bd := ev.Bodies; bd != nil {
-		w.key("bodies")
-		o := objWriter{b: append(w.b, '{')}
+		o := w.open("bodies")
 		o.str("key_id", bd.KeyID)
 		o.optBytes("request", bd.Request)
 		o.optBytes("response", bd.Response)
-		w.b = append(o.b, '}')
+		w.close(o)
 	}
 	return append(w.b, '}'), true
 }
@@ -163,6 +151,19 @@ func (w *objWriter) key(k string) {
 	w.b = append(w.b, ':')
 }
 
+// open writes key k and starts its object value; close ends it.
+func (w *objWriter) open(k string) objWriter {
+	w.key(k)
+	return objWriter{b: append(w.b, '{')}
+}
+
+func (w *objWriter) close(o objWriter) { w.b = append(o.b, '}') }
+
+func (w *objWriter) int(k string, v int64) {
+	w.key(k)
+	w.b = strconv.AppendInt(w.b, v, 10)
+}
+
 func (w *objWriter) str(k, v string) {
 	w.key(k)
 	w.b = appendJSONString(w.b, v)
@@ -176,8 +177,7 @@ func (w *objWriter) optString(k, v string) {
 
 func (w *objWriter) optInt(k string, v int64) {
 	if v != 0 {
-		w.key(k)
-		w.b = strconv.AppendInt(w.b, v, 10)
+		w.int(k, v)
 	}
 }
 

@@ -287,8 +287,10 @@ func (g *Gateway) ServeListener(ctx context.Context, ln net.Listener, cfg Server
 // header timeout, then the idle timeout), and a deadline earlier than every
 // pending timer makes the runtime wake the thread sleeping in the network
 // poller (an eventfd write and a context switch, per request). With a timer
-// always due sooner than any deadline (they are seconds away) those wake-ups
-// do not happen; the pacer itself wakes a goroutine once per timerPace.
+// always due sooner than any deadline (they are seconds away) most of those
+// wake-ups do not happen (perf: poller breaks halved; timers are kept per P,
+// so a deadline can still be the earliest on its own P and start a thread);
+// the pacer itself wakes a goroutine once per timerPace.
 func paceTimers() (stop func()) {
 	t := time.NewTicker(timerPace)
 	done := make(chan struct{})

@@ -488,11 +488,11 @@ func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead
 	if ok && s.fastOK {
 		// One record on a known head: a single INSERT in autocommit mode,
 		// its own transaction, without the BEGIN and COMMIT steps.
-		done, stale, err := s.appendOne(ctx, build)
+		done, reread, err := s.appendOne(ctx, build)
 		if err != nil || done {
 			return err
 		}
-		ok = !stale
+		ok = !reread
 		if _, err := s.writer(ctx); err != nil { // appendOne may have dropped it
 			return fmt.Errorf("store: audit append: %w", err)
 		}
@@ -557,23 +557,30 @@ func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead
 		return fmt.Errorf("store: audit append: commit: %w", err)
 	}
 	if n := len(recs); n > 0 {
-		s.head = AuditHead{Seq: recs[n-1].Seq, Hash: bytes.Clone(recs[n-1].Hash)}
-	} else {
-		s.head = head
+		head = AuditHead{Seq: recs[n-1].Seq, Hash: recs[n-1].Hash}
 	}
+	s.appended(ctx, head)
+	return nil
+}
+
+// appended caches head (the last committed record) as the chain head and
+// runs the after-commit work; under appendMu.
+func (s *sqliteStore) appended(ctx context.Context, head AuditHead) {
+	s.head = AuditHead{Seq: head.Seq, Hash: bytes.Clone(head.Hash)}
 	s.headOK = true
 	s.afterAppend(ctx)
-	return nil
 }
 
 // appendOne is AppendAudit's fast path, under appendMu with the cached head
 // and the writer connected. done is false when the batch is not a single
-// record, when the head was stale (stale is then true: another process
-// appended and the seq, the primary key, is taken), or when the INSERT did
-// not commit because a transaction was left open on the connection: the
-// commit hook did not run, so the connection is dropped (which rolls the
-// row back) and the caller takes the transaction path on a fresh one.
-func (s *sqliteStore) appendOne(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) (done, stale bool, err error) {
+// record; reread is true as well when the transaction path must read the
+// head again: the cached one was stale (another process appended, so the
+// seq, the primary key, is taken), or the INSERT did not commit because a
+// transaction was left open on the connection. The commit hook runs as a
+// transaction commits, and a commit that then fails fails the INSERT, so
+// success without the hook means no commit: the connection is dropped
+// (which rolls the row back) and the caller starts on a fresh one.
+func (s *sqliteStore) appendOne(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) (done, reread bool, err error) {
 	head := s.head
 	recs, err := build(head)
 	if err != nil {
@@ -599,9 +606,7 @@ func (s *sqliteStore) appendOne(ctx context.Context, build func(head AuditHead) 
 		s.dropWriter()
 		return false, true, nil
 	}
-	s.head = AuditHead{Seq: r.Seq, Hash: bytes.Clone(r.Hash)}
-	s.headOK = true
-	s.afterAppend(ctx)
+	s.appended(ctx, AuditHead{Seq: r.Seq, Hash: r.Hash})
 	return true, false, nil
 }
 
