@@ -41,6 +41,13 @@ type sqliteStore struct {
 	head     AuditHead
 	headOK   bool
 	commits  int // appends since the checkpointer was last kicked
+	ckRetry  int // appends to skip before the next inline checkpoint try
+	// sinceInline counts appends since the last complete inline
+	// checkpoint; at sqliteInlineAppends the writer checkpoints itself
+	// whatever the checkpointer reported, so the bound holds however far
+	// behind the checkpointer runs (it sets ckInline only after a
+	// checkpoint ends, which under fast appends can be late).
+	sinceInline int
 	// wcCommits counts transactions committed on the writer connection
 	// (a commit hook); fastOK says the hook is installed, which the
 	// single-statement append needs to prove that its INSERT committed.
@@ -53,8 +60,9 @@ type sqliteStore struct {
 	// goroutine does it on its own connection (ck), kicked every
 	// sqliteCheckpointEvery appends; a checkpoint copies committed pages
 	// into the database file and changes nothing about durability. If
-	// writes outpace it (ckInline), the next append checkpoints inline as
-	// SQLite would, which bounds the WAL.
+	// writes outpace it (ckInline), or sqliteInlineAppends appends have
+	// passed, the next append checkpoints inline as SQLite would, which
+	// lets the log restart and so bounds the WAL.
 	ck       *sql.DB
 	ckKick   chan struct{}
 	ckStop   chan struct{}
@@ -72,6 +80,14 @@ const sqliteCheckpointEvery = 256
 // above which the writer checkpoints inline, so that the log restarts (the
 // background checkpoints alone never let it restart under steady load).
 const sqliteWALInlineFrames = 4096
+
+// sqliteInlineAppends is how many appends pass at most between the
+// writer's own checkpoints (each append adds one to a few frames).
+const sqliteInlineAppends = sqliteWALInlineFrames / 2
+
+// sqliteInlineRetryEvery is how many appends pass before an inline
+// checkpoint that could not copy every frame back is tried again.
+const sqliteInlineRetryEvery = 16
 
 func openSQLite(ctx context.Context, loc Location) (*sqliteStore, error) {
 	// Create the file ourselves so that it is private (0600); SQLite gives
@@ -213,6 +229,11 @@ func (s *sqliteStore) checkpointer() {
 			return
 		case <-s.ckKick:
 		}
+		if s.ckInline.Load() {
+			// The writer checkpoints next; a concurrent checkpoint here
+			// would make its one fail as busy.
+			continue
+		}
 		var busy, log, done int64
 		err := s.ck.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
 		// A passive checkpoint that keeps up still leaves the WAL long: the
@@ -230,11 +251,24 @@ func (s *sqliteStore) checkpointer() {
 // afterAppend runs under appendMu after a commit: it kicks the
 // checkpointer, or checkpoints inline when the WAL outgrew it.
 func (s *sqliteStore) afterAppend(ctx context.Context) {
-	if s.ckInline.Load() {
-		s.ckInline.Store(false)
+	s.sinceInline++
+	if s.ckInline.Load() || s.sinceInline >= sqliteInlineAppends {
+		if s.ckRetry > 0 {
+			s.ckRetry--
+			return
+		}
 		var busy, log, done int64
-		_ = s.wc.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
-		s.commits = 0
+		err := s.wc.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
+		if err != nil || busy != 0 || done < log {
+			// Not every frame was copied back (a reader holds an older
+			// snapshot, or a checkpoint was already running), so the log
+			// cannot restart yet: try again a few appends later rather
+			// than on every one.
+			s.ckRetry = sqliteInlineRetryEvery
+			return
+		}
+		s.ckInline.Store(false)
+		s.commits, s.sinceInline = 0, 0
 		return
 	}
 	if s.commits++; s.commits >= sqliteCheckpointEvery {
