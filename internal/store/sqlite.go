@@ -63,6 +63,10 @@ type sqliteStore struct {
 	// writes outpace it (ckInline), or sqliteInlineAppends appends have
 	// passed, the next append checkpoints inline as SQLite would, which
 	// lets the log restart and so bounds the WAL.
+	// j is the audit journal appends go to (nil where unsupported).
+	j      *sqliteJournal
+	jClose sync.Once
+
 	ck       *sql.DB
 	ckKick   chan struct{}
 	ckStop   chan struct{}
@@ -141,6 +145,20 @@ func openSQLite(ctx context.Context, loc Location) (*sqliteStore, error) {
 	s.ck = ck
 	s.ckKick, s.ckStop, s.ckDone = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go s.checkpointer()
+	if journalSupported {
+		j, err := openJournal(loc.Target, loc.SyncFull)
+		if err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+		s.j = j
+		go s.ingester()
+		// Recovery: what a process that died left in the journal.
+		if err := s.syncJournal(ctx); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -363,6 +381,9 @@ func (s *sqliteStore) Kind() string { return KindSQLite }
 
 func (s *sqliteStore) Close() error {
 	var errs []error
+	if s.j != nil {
+		s.jClose.Do(func() { errs = append(errs, s.closeJournal()) })
+	}
 	if s.ck != nil {
 		s.ckClose.Do(func() { close(s.ckStop) })
 		<-s.ckDone
@@ -497,7 +518,11 @@ func (s *sqliteStore) RevokeKey(ctx context.Context, id string, at time.Time) er
 	return nil
 }
 
-// AppendAudit runs BEGIN IMMEDIATE, INSERT per record, COMMIT on the
+// AppendAudit writes the records to the audit journal (sqlite_journal.go),
+// from which the ingester copies them into the table; where the journal is
+// not supported it appends to the table itself.
+//
+// appendSQLite runs BEGIN IMMEDIATE, INSERT per record, COMMIT on the
 // pinned writer connection, as prepared statements; a single record on a
 // cached head is one INSERT in autocommit mode instead (appendOne), whose
 // commit a commit hook confirms. The head is read from
@@ -507,10 +532,19 @@ func (s *sqliteStore) RevokeKey(ctx context.Context, id string, at time.Time) er
 // per-statement interrupt goroutines: lock waits are bounded by
 // busy_timeout and ctx is checked before the transaction starts, so a
 // commit is never interrupted half-way.
-func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) (err error) {
+func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: audit append: %w", err)
 	}
+	if s.j != nil {
+		return s.appendJournal(ctx, build)
+	}
+	return s.appendSQLite(ctx, build)
+}
+
+// appendSQLite appends to the audit_events table: the ingester's copy from
+// the journal, or every append where the journal is not supported.
+func (s *sqliteStore) appendSQLite(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) (err error) {
 	ctx = context.WithoutCancel(ctx)
 	s.appendMu.Lock()
 	defer s.appendMu.Unlock()
@@ -645,6 +679,9 @@ func (s *sqliteStore) appendOne(ctx context.Context, build func(head AuditHead) 
 }
 
 func (s *sqliteStore) ListAudit(ctx context.Context, after int64, limit int) ([]AuditRecord, error) {
+	if err := s.syncJournal(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT seq, id, time_ns, prev_hash, hash, data FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`, after, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: list audit: %w", err)
@@ -667,10 +704,8 @@ func (s *sqliteStore) ListAudit(ctx context.Context, after int64, limit int) ([]
 }
 
 func (s *sqliteStore) LastAudit(ctx context.Context) (AuditHead, error) {
-	var head AuditHead
-	err := s.r.QueryRowContext(ctx, auditHeadQuery).Scan(&head.Seq, &head.Hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return AuditHead{}, fmt.Errorf("store: audit head: %w", err)
+	if err := s.syncJournal(ctx); err != nil {
+		return AuditHead{}, err
 	}
-	return head, nil
+	return s.tableHead(ctx)
 }

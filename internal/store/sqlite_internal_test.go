@@ -26,7 +26,7 @@ func openTestSQLite(t *testing.T, path string) *sqliteStore {
 func appendOne(t *testing.T, st *sqliteStore, tag string) AuditHead {
 	t.Helper()
 	var seen AuditHead
-	err := st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
+	err := st.appendSQLite(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
 		seen = head
 		prev := head.Hash
 		if head.Seq == 0 {
@@ -123,7 +123,7 @@ func TestSQLiteWriterRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.headOK = false // take the transaction path
-	err := st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
+	err := st.appendSQLite(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
 		t.Fatal("build called although BEGIN IMMEDIATE must fail inside an open transaction")
 		return nil, nil
 	})
@@ -166,7 +166,7 @@ func TestSQLiteFastAppendProvesCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	builds := 0
-	err := st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
+	err := st.appendSQLite(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
 		builds++
 		h := sha256.Sum256(append(bytes.Clone(head.Hash), "three"...))
 		return []AuditRecord{{Seq: head.Seq + 1, ID: "three", Time: time.Now(), PrevHash: head.Hash, Hash: h[:], Data: []byte("three")}}, nil

@@ -414,6 +414,11 @@ func testAuditConcurrent(t *testing.T, dsn string) {
 func testAppendOnly(t *testing.T, dsn string) {
 	st := open(t, dsn)
 	appendN(t, st, 2, "ao")
+	// Reading makes the rows land in the table (SQLite copies them from
+	// its journal first), so the statements below have rows to hit.
+	if recs, err := st.ListAudit(context.Background(), 0, 10); err != nil || len(recs) != 2 {
+		t.Fatalf("list: %d records, %v", len(recs), err)
+	}
 	loc, _ := store.ParseDSN(dsn)
 	// The store refuses updates and deletes of audit rows (triggers).
 	for _, q := range []string{"UPDATE audit_events SET id = 'changed' WHERE seq = 1", "DELETE FROM audit_events WHERE seq = 2"} {

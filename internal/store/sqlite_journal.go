@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// sqliteJournal is the open audit journal of one store handle (see
+// journal.go for the format). Appends in this process hold mu, then the
+// file lock (which excludes other processes); the ingester holds ingestMu
+// for a whole ingest and mu and the file lock while it empties the file.
+type sqliteJournal struct {
+	path string
+	f    *os.File
+	fd   uintptr
+	sync bool // fsync after each append (synchronous=full)
+
+	mu    sync.Mutex
+	gen   uint64    // the file's generation and size after this
+	size  int64     // handle's last append, valid while known
+	head  AuditHead // the chain head after that append
+	known bool
+	buf   []byte
+
+	ingestMu sync.Mutex
+	igGen    uint64 // records before igOff of generation igGen are in
+	igOff    int64  // the table
+
+	kick      chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	errMu     sync.Mutex
+	ingestErr error // the background ingester's last failure, nil after a success
+}
+
+// journalIngestDelay is how long the ingester waits after the first
+// append it is told of, so that one SQLite transaction carries a batch.
+const journalIngestDelay = 5 * time.Millisecond
+
+// journalReadChunk is how much of the journal one read takes.
+const journalReadChunk = 4 << 20
+
+// openJournal opens (creating, 0600) the journal beside the database and
+// checks its header.
+func openJournal(dbPath string, syncFull bool) (*sqliteJournal, error) {
+	path := dbPath + "-auditlog"
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: open audit journal %s: %w", path, err)
+	}
+	j := &sqliteJournal{path: path, f: f, fd: f.Fd(), sync: syncFull,
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if err := j.init(); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+// init writes the header of a new (or torn new) file, or checks it.
+func (j *sqliteJournal) init() error {
+	if err := j.lock(); err != nil {
+		return err
+	}
+	defer j.unlock()
+	fi, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("store: audit journal %s: %w", j.path, err)
+	}
+	if fi.Size() < journalHeaderSize {
+		// New, or its creator died before the header was complete: no
+		// record was ever written.
+		if _, err := j.f.WriteAt(journalHeader(1), 0); err != nil {
+			return fmt.Errorf("store: audit journal %s: write header: %w", j.path, err)
+		}
+		return nil
+	}
+	_, _, err = j.state()
+	return err
+}
+
+func (j *sqliteJournal) lock() error {
+	if err := lockFile(j.fd); err != nil {
+		return fmt.Errorf("store: lock audit journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+func (j *sqliteJournal) unlock() { _ = unlockFile(j.fd) }
+
+// state reads the generation and the size; under the file lock.
+func (j *sqliteJournal) state() (uint64, int64, error) {
+	var hdr [journalHeaderSize]byte
+	if _, err := j.f.ReadAt(hdr[:], 0); err != nil {
+		return 0, 0, fmt.Errorf("store: audit journal %s: read header: %w", j.path, err)
+	}
+	gen, err := parseJournalHeader(hdr[:])
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w (%s; it is not an aigis audit journal: move it aside)", err, j.path)
+	}
+	fi, err := j.f.Stat()
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: audit journal %s: %w", j.path, err)
+	}
+	return gen, fi.Size(), nil
+}
+
+// scan reads the records in [from, to) in chunks and hands each chunk's
+// records to fn. It returns the end of the last whole record: less than
+// to only when the file ends in a torn write.
+func (j *sqliteJournal) scan(from, to int64, fn func([]AuditRecord) error) (int64, error) {
+	off, chunk := from, int64(journalReadChunk)
+	for off < to {
+		n := min(to-off, chunk)
+		b := make([]byte, n)
+		if _, err := j.f.ReadAt(b, off); err != nil {
+			return off, fmt.Errorf("store: read audit journal %s at %d: %w", j.path, off, err)
+		}
+		recs, end, torn, err := parseJournal(b)
+		if err != nil {
+			return off, fmt.Errorf("%w (%s, chunk at %d; move the file aside to start a new journal: its records are lost)", err, j.path, off)
+		}
+		if len(recs) > 0 {
+			if err := fn(recs); err != nil {
+				return off, err
+			}
+		}
+		off += int64(end)
+		if torn && off+int64(len(b)-end) >= to {
+			return off, nil // the file ends in a torn write
+		}
+		if end == 0 {
+			// One record longer than the chunk: read more, up to the
+			// longest record and a byte beyond, so that its checksum is
+			// judged with what follows it.
+			chunk = min(2*chunk, journalFrameSize+journalMaxRecord+1)
+		}
+	}
+	return off, nil
+}
+
+// appendJournal is AppendAudit with the journal: build continues the head
+// (the last record in the journal, or the table's head when the journal is
+// empty), and the records are written to the journal in one write under
+// the file lock.
+func (s *sqliteStore) appendJournal(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) error {
+	j := s.j
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := j.lock(); err != nil {
+		j.known = false
+		return fmt.Errorf("store: audit append: %w", err)
+	}
+	defer j.unlock()
+	gen, size, err := j.state()
+	if err != nil {
+		j.known = false
+		return fmt.Errorf("store: audit append: %w", err)
+	}
+	if !j.known || gen != j.gen || size != j.size {
+		// Another process appended or emptied the file, or this is the
+		// first append: find the head again.
+		j.known = false
+		head, end, err := s.journalHead(ctx, size)
+		if err != nil {
+			return fmt.Errorf("store: audit append: %w", err)
+		}
+		if end < size { // a writer died mid-write: that append never returned
+			if err := j.f.Truncate(end); err != nil {
+				return fmt.Errorf("store: audit append: trim torn journal write: %w", err)
+			}
+			size = end
+		}
+		j.head = head
+	}
+	recs, err := build(j.head)
+	if err != nil {
+		return err
+	}
+	if err := checkAppend(j.head, recs); err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	buf, err := appendJournalRecords(j.buf[:0], recs)
+	if err != nil {
+		return err
+	}
+	if _, err := j.f.WriteAt(buf, size); err != nil {
+		j.known = false
+		_ = j.f.Truncate(size) // best effort; a torn tail is trimmed later anyway
+		return fmt.Errorf("store: audit append: write journal %s: %w", j.path, err)
+	}
+	if j.sync {
+		if err := j.f.Sync(); err != nil {
+			j.known = false
+			return fmt.Errorf("store: audit append: sync journal %s: %w", j.path, err)
+		}
+	}
+	last := recs[len(recs)-1]
+	j.gen, j.size, j.known = gen, size+int64(len(buf)), true
+	j.head = AuditHead{Seq: last.Seq, Hash: last.Hash}
+	if cap(buf) <= 1<<20 {
+		j.buf = buf
+	}
+	select {
+	case j.kick <- struct{}{}:
+	default: // the ingester has been told already
+	}
+	return nil
+}
+
+// journalHead returns the chain head and the end of the journal's valid
+// records: the last record in the journal, or the table's head when the
+// journal holds none. Under the file lock.
+func (s *sqliteStore) journalHead(ctx context.Context, size int64) (AuditHead, int64, error) {
+	var head AuditHead
+	found := false
+	end, err := s.j.scan(journalHeaderSize, size, func(recs []AuditRecord) error {
+		r := recs[len(recs)-1]
+		head, found = AuditHead{Seq: r.Seq, Hash: r.Hash}, true
+		return nil
+	})
+	if err != nil || found {
+		return head, end, err
+	}
+	head, err = s.tableHead(ctx)
+	return head, end, err
+}
+
+// tableHead reads the last record of the audit_events table.
+func (s *sqliteStore) tableHead(ctx context.Context) (AuditHead, error) {
+	var head AuditHead
+	err := s.r.QueryRowContext(ctx, auditHeadQuery).Scan(&head.Seq, &head.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return AuditHead{}, fmt.Errorf("store: audit head: %w", err)
+	}
+	return head, nil
+}
+
+// ingest copies the journal's records into the table and empties the
+// journal. Most of the copy runs without the file lock, so appends go on;
+// what was appended meanwhile is copied under the lock, and then the file
+// is emptied. Safe to run in several processes at once: the table's
+// primary key and the head check skip records already copied.
+func (s *sqliteStore) ingest(ctx context.Context) error {
+	j := s.j
+	j.ingestMu.Lock()
+	defer j.ingestMu.Unlock()
+	ctx = context.WithoutCancel(ctx) // as appendSQLite: no interrupt half-way
+	if err := j.lock(); err != nil {
+		return err
+	}
+	gen, size, err := j.state()
+	j.unlock()
+	if err != nil {
+		return err
+	}
+	if gen != j.igGen {
+		j.igGen, j.igOff = gen, journalHeaderSize
+	}
+	if size-j.igOff > 64<<10 {
+		// The bulk, unlocked. A failure here (the file emptied by another
+		// process meanwhile) is only noted: the locked pass below decides.
+		if end, err := j.scan(j.igOff, size, func(recs []AuditRecord) error { return s.ingestRecords(ctx, recs) }); err == nil {
+			j.igOff = end
+		}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := j.lock(); err != nil {
+		return err
+	}
+	defer j.unlock()
+	gen2, size2, err := j.state()
+	if err != nil {
+		return err
+	}
+	if gen2 != j.igGen {
+		j.igGen, j.igOff = gen2, journalHeaderSize
+	}
+	if size2 <= journalHeaderSize {
+		return nil
+	}
+	if _, err := j.scan(j.igOff, size2, func(recs []AuditRecord) error { return s.ingestRecords(ctx, recs) }); err != nil {
+		return err
+	}
+	// Every record is in the table (a torn tail is dropped with the rest).
+	// The new generation goes first: a crash between the two steps leaves
+	// records that are copied again (and skipped), never a refilled file
+	// under the old generation, which a handle's cached state could match.
+	mine := j.known && j.gen == gen2 && j.size == size2 // this handle made the last append
+	j.known = false
+	if _, err := j.f.WriteAt(journalHeader(gen2+1), 0); err != nil {
+		return fmt.Errorf("store: audit journal %s: write header: %w", j.path, err)
+	}
+	if err := j.f.Truncate(journalHeaderSize); err != nil {
+		return fmt.Errorf("store: empty audit journal %s: %w", j.path, err)
+	}
+	if mine { // its head is still the head
+		j.gen, j.size, j.known = gen2+1, journalHeaderSize, true
+	}
+	j.igGen, j.igOff = gen2+1, journalHeaderSize
+	return nil
+}
+
+// ingestRecords inserts the records the table does not hold yet.
+func (s *sqliteStore) ingestRecords(ctx context.Context, recs []AuditRecord) error {
+	return s.appendSQLite(ctx, func(head AuditHead) ([]AuditRecord, error) {
+		i := 0
+		for i < len(recs) && recs[i].Seq <= head.Seq {
+			i++
+		}
+		if i < len(recs) && recs[i].Seq != head.Seq+1 {
+			return nil, fmt.Errorf("%w: journal record seq %d does not follow the table's last record %d (%s)", errJournalCorrupt, recs[i].Seq, head.Seq, s.j.path)
+		}
+		return recs[i:], nil
+	})
+}
+
+// ingester runs ingest a little after appends, until stop.
+func (s *sqliteStore) ingester() {
+	j := s.j
+	defer close(j.done)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	for {
+		select {
+		case <-j.stop:
+			return
+		case <-j.kick:
+		}
+		t.Reset(journalIngestDelay)
+		select {
+		case <-j.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		err := s.ingest(context.Background())
+		j.errMu.Lock()
+		j.ingestErr = err
+		j.errMu.Unlock()
+	}
+}
+
+// syncJournal copies the journal into the table before a read, so that a
+// read sees every append that returned, in any process.
+func (s *sqliteStore) syncJournal(ctx context.Context) error {
+	if s.j == nil {
+		return nil
+	}
+	if err := s.ingest(ctx); err != nil {
+		return fmt.Errorf("store: audit journal: %w", err)
+	}
+	return nil
+}
+
+// closeJournal stops the ingester, copies what is left and closes the file.
+func (s *sqliteStore) closeJournal() error {
+	j := s.j
+	close(j.stop)
+	<-j.done
+	err := s.ingest(context.Background())
+	return errors.Join(err, j.f.Close())
+}
