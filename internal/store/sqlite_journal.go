@@ -11,9 +11,10 @@ import (
 )
 
 // sqliteJournal is the open audit journal of one store handle (see
-// journal.go for the format). Appends in this process hold mu, then the
-// file lock (which excludes other processes); the ingester holds ingestMu
-// for a whole ingest and mu and the file lock while it empties the file.
+// journal.go for the format). Whoever takes the file lock (which excludes
+// other processes) holds mu first: appends, and the ingester, which holds
+// ingestMu for a whole ingest and mu and the file lock while it reads the
+// file's state and while it empties the file.
 type sqliteJournal struct {
 	path string
 	f    *os.File
@@ -33,6 +34,7 @@ type sqliteJournal struct {
 
 	kick      chan struct{}
 	stop      chan struct{}
+	stopOnce  sync.Once
 	done      chan struct{}
 	errMu     sync.Mutex
 	ingestErr error // the background ingester's last failure, nil after a success
@@ -92,6 +94,19 @@ func (j *sqliteJournal) lock() error {
 }
 
 func (j *sqliteJournal) unlock() { _ = unlockFile(j.fd) }
+
+// lockedState is state under mu and the file lock. The flock belongs to
+// the open file, not to a goroutine: every user of it in this process
+// holds mu, or one's unlock would release another's lock.
+func (j *sqliteJournal) lockedState() (uint64, int64, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := j.lock(); err != nil {
+		return 0, 0, err
+	}
+	defer j.unlock()
+	return j.state()
+}
 
 // state reads the generation and the size; under the file lock.
 func (j *sqliteJournal) state() (uint64, int64, error) {
@@ -254,11 +269,7 @@ func (s *sqliteStore) ingest(ctx context.Context) error {
 	j.ingestMu.Lock()
 	defer j.ingestMu.Unlock()
 	ctx = context.WithoutCancel(ctx) // as appendSQLite: no interrupt half-way
-	if err := j.lock(); err != nil {
-		return err
-	}
-	gen, size, err := j.state()
-	j.unlock()
+	gen, size, err := j.lockedState()
 	if err != nil {
 		return err
 	}
@@ -312,16 +323,28 @@ func (s *sqliteStore) ingest(ctx context.Context) error {
 
 // ingestRecords inserts the records the table does not hold yet.
 func (s *sqliteStore) ingestRecords(ctx context.Context, recs []AuditRecord) error {
-	return s.appendSQLite(ctx, func(head AuditHead) ([]AuditRecord, error) {
+	var gap error
+	build := func(head AuditHead) ([]AuditRecord, error) {
 		i := 0
 		for i < len(recs) && recs[i].Seq <= head.Seq {
 			i++
 		}
 		if i < len(recs) && recs[i].Seq != head.Seq+1 {
-			return nil, fmt.Errorf("%w: journal record seq %d does not follow the table's last record %d (%s)", errJournalCorrupt, recs[i].Seq, head.Seq, s.j.path)
+			gap = fmt.Errorf("%w: journal record seq %d does not follow the table's last record %d (%s)", errJournalCorrupt, recs[i].Seq, head.Seq, s.j.path)
+			return nil, gap
 		}
 		return recs[i:], nil
-	})
+	}
+	err := s.appendSQLite(ctx, build)
+	if err != nil && errors.Is(err, gap) {
+		// The writer's cached head may be behind the table (another
+		// process copied records meanwhile): read it in the transaction.
+		s.appendMu.Lock()
+		s.headOK = false
+		s.appendMu.Unlock()
+		err = s.appendSQLite(ctx, build)
+	}
+	return err
 }
 
 // ingester runs ingest a little after appends, until stop.
@@ -362,11 +385,16 @@ func (s *sqliteStore) syncJournal(ctx context.Context) error {
 	return nil
 }
 
+// stopIngester stops the background ingester and waits for it.
+func (s *sqliteStore) stopIngester() {
+	s.j.stopOnce.Do(func() { close(s.j.stop) })
+	<-s.j.done
+}
+
 // closeJournal stops the ingester, copies what is left and closes the file.
 func (s *sqliteStore) closeJournal() error {
 	j := s.j
-	close(j.stop)
-	<-j.done
+	s.stopIngester()
 	err := s.ingest(context.Background())
 	return errors.Join(err, j.f.Close())
 }
