@@ -42,7 +42,7 @@ type sqliteJournal struct {
 
 // journalIngestDelay is how long the ingester waits after the first
 // append it is told of, so that one SQLite transaction carries a batch.
-const journalIngestDelay = 5 * time.Millisecond
+const journalIngestDelay = 20 * time.Millisecond
 
 // journalReadChunk is how much of the journal one read takes.
 const journalReadChunk = 4 << 20
@@ -276,9 +276,11 @@ func (s *sqliteStore) ingest(ctx context.Context) error {
 	if gen != j.igGen {
 		j.igGen, j.igOff = gen, journalHeaderSize
 	}
-	if size-j.igOff > 64<<10 {
-		// The bulk, unlocked. A failure here (the file emptied by another
-		// process meanwhile) is only noted: the locked pass below decides.
+	if size > j.igOff {
+		// Unlocked, so that appends go on while the SQLite transaction
+		// runs; the locked pass below copies only what came meanwhile. A
+		// failure here (the file emptied by another process meanwhile)
+		// is only noted: the locked pass decides.
 		if end, err := j.scan(j.igOff, size, func(recs []AuditRecord) error { return s.ingestRecords(ctx, recs) }); err == nil {
 			j.igOff = end
 		}
