@@ -258,3 +258,35 @@ func TestJournalAcrossHandles(t *testing.T) {
 	appendJ(t, a, 1, "a")
 	wantChain(t, a, 3)
 }
+
+// TestJournalBacklogBounded: while nothing copies the journal into the
+// table, appends fail once the journal passes its limit, and work again
+// once a read has copied it.
+func TestJournalBacklogBounded(t *testing.T) {
+	st := openTestSQLite(t, filepath.Join(t.TempDir(), "b.db"))
+	if st.j == nil {
+		t.Skip("no audit journal on this platform")
+	}
+	st.stopIngester()
+	old := journalMaxBacklog
+	journalMaxBacklog = 4096
+	t.Cleanup(func() { journalMaxBacklog = old })
+	n := 0
+	for ; n < 1000; n++ {
+		err := st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
+			return chainRecords(head, 1, "bl"), nil
+		})
+		if err != nil {
+			if !strings.Contains(err.Error(), "not yet copied") {
+				t.Fatalf("append %d: %v", n, err)
+			}
+			break
+		}
+	}
+	if n == 0 || n == 1000 {
+		t.Fatalf("%d appends before the limit", n)
+	}
+	wantChain(t, st, n) // the read copies the journal
+	appendJ(t, st, 1, "again")
+	wantChain(t, st, n+1)
+}

@@ -32,13 +32,17 @@ type sqliteJournal struct {
 	igGen    uint64 // records before igOff of generation igGen are in
 	igOff    int64  // the table
 
-	kick      chan struct{}
-	stop      chan struct{}
-	stopOnce  sync.Once
-	done      chan struct{}
-	errMu     sync.Mutex
-	ingestErr error // the background ingester's last failure, nil after a success
+	kick     chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
 }
+
+// journalMaxBacklog bounds the journal: past it appends fail (closed)
+// instead of growing the file while the copy into the table keeps failing
+// (a full disk, a damaged file; every read, /readyz included, reports
+// why).
+var journalMaxBacklog int64 = 256 << 20 // a variable for the tests
 
 // journalIngestDelay is how long the ingester waits after the first
 // append it is told of, so that one SQLite transaction carries a batch.
@@ -192,6 +196,9 @@ func (s *sqliteStore) appendJournal(ctx context.Context, build func(head AuditHe
 			size = end
 		}
 		j.head = head
+	}
+	if size > journalMaxBacklog {
+		return fmt.Errorf("store: audit append: the audit journal %s holds %d bytes not yet copied into the database (limit %d); the copy is failing: see the error a read of the audit log reports", j.path, size, journalMaxBacklog)
 	}
 	recs, err := build(j.head)
 	if err != nil {
@@ -368,10 +375,9 @@ func (s *sqliteStore) ingester() {
 			return
 		case <-t.C:
 		}
-		err := s.ingest(context.Background())
-		j.errMu.Lock()
-		j.ingestErr = err
-		j.errMu.Unlock()
+		// A failure is retried after the next append; reads (and so
+		// /readyz) run the copy themselves and report it.
+		_ = s.ingest(context.Background())
 	}
 }
 
