@@ -290,3 +290,40 @@ func TestJournalBacklogBounded(t *testing.T) {
 	appendJ(t, st, 1, "again")
 	wantChain(t, st, n+1)
 }
+
+// TestJournalLockBounded: while another process holds the journal lock
+// (here: another open file description of it, as another process has),
+// an append fails after the busy timeout instead of hanging.
+func TestJournalLockBounded(t *testing.T) {
+	old := journalLockTimeout
+	journalLockTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { journalLockTimeout = old })
+	path := filepath.Join(t.TempDir(), "l.db")
+	st := openTestSQLite(t, path)
+	if st.j == nil {
+		t.Skip("no audit journal on this platform")
+	}
+	other, err := os.OpenFile(path+"-auditlog", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := lockFile(other.Fd()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
+		return chainRecords(head, 1, "lk"), nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "another process has held it") {
+		t.Fatalf("append while the lock is held elsewhere: %v", err)
+	}
+	if waited := time.Since(start); waited < journalLockTimeout {
+		t.Fatalf("gave up after %v, before the busy timeout", waited)
+	}
+	if err := unlockFile(other.Fd()); err != nil {
+		t.Fatal(err)
+	}
+	appendJ(t, st, 1, "after")
+	wantChain(t, st, 1)
+}

@@ -48,6 +48,10 @@ var journalMaxBacklog int64 = 256 << 20 // a variable for the tests
 // append it is told of, so that one SQLite transaction carries a batch.
 const journalIngestDelay = 20 * time.Millisecond
 
+// journalLockTimeout bounds the wait for the journal lock while another
+// process holds it: the SQLite busy timeout (a variable for the tests).
+var journalLockTimeout = sqliteBusyTimeoutMS * time.Millisecond
+
 // journalReadChunk is how much of the journal one read takes.
 const journalReadChunk = 4 << 20
 
@@ -221,7 +225,10 @@ func (s *sqliteStore) appendJournal(ctx context.Context, build func(head AuditHe
 	}
 	if j.sync {
 		if err := j.f.Sync(); err != nil {
+			// Take the records back (best effort), so that an append
+			// reported as failed does not show up in the log later.
 			j.known = false
+			_ = j.f.Truncate(size)
 			return fmt.Errorf("store: audit append: sync journal %s: %w", j.path, err)
 		}
 	}
