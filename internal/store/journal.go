@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -22,17 +23,20 @@ import (
 // cached the file's state notices it was emptied and refilled to the same
 // length), then records:
 //
-//	length uint32 | crc32c(payload) uint32 | payload
+//	length uint32 | crc32c(length) uint32 | crc32c(payload) uint32 | payload
 //	payload: seq int64 | time_ns int64 | len(id) uint16 | id |
 //	         len(prev) uint8 | prev | len(hash) uint8 | hash | data
 //
-// The file is read back as hostile input: lengths are bounded, checksums
+// The file is read back as hostile input: lengths are bounded and
+// checked (a damaged length is corruption, not a short file), checksums
 // checked, and a record cut short at the end (a writer killed mid-write:
-// that append never returned) is ignored and later overwritten.
+// that append never returned), a final record whose payload checksum
+// fails, or a run of zero bytes to the end (what a power loss can leave
+// where a write had extended the file) is ignored and later overwritten.
 const (
-	journalMagic      = "AIGISAJ1"
+	journalMagic      = "AIGISAJ2"
 	journalHeaderSize = 16
-	journalFrameSize  = 8
+	journalFrameSize  = 12
 	// journalMaxRecord bounds one record's payload (events with encrypted
 	// bodies included; the gateway's body limits are far below).
 	journalMaxRecord = 64 << 20
@@ -72,7 +76,8 @@ func appendJournalRecords(dst []byte, recs []AuditRecord) ([]byte, error) {
 		}
 		start := len(dst)
 		dst = binary.BigEndian.AppendUint32(dst, uint32(n))
-		dst = append(dst, 0, 0, 0, 0) // checksum, below
+		dst = binary.BigEndian.AppendUint32(dst, crc32.Checksum(dst[start:start+4], journalCRC))
+		dst = append(dst, 0, 0, 0, 0) // payload checksum, below
 		dst = binary.BigEndian.AppendUint64(dst, uint64(r.Seq))
 		dst = binary.BigEndian.AppendUint64(dst, uint64(r.Time.UnixNano()))
 		dst = binary.BigEndian.AppendUint16(dst, uint16(len(r.ID)))
@@ -82,22 +87,28 @@ func appendJournalRecords(dst []byte, recs []AuditRecord) ([]byte, error) {
 		dst = append(dst, byte(len(r.Hash)))
 		dst = append(dst, r.Hash...)
 		dst = append(dst, r.Data...)
-		binary.BigEndian.PutUint32(dst[start+4:], crc32.Checksum(dst[start+journalFrameSize:], journalCRC))
+		binary.BigEndian.PutUint32(dst[start+8:], crc32.Checksum(dst[start+journalFrameSize:], journalCRC))
 	}
 	return dst, nil
 }
 
 // parseJournal decodes the records in b (the bytes after the header, from
 // a record boundary). It returns the records and how many bytes of b they
-// span. A record cut short by the end of b, or a final record whose
-// checksum fails, ends the valid part (torn is true: a write that never
-// completed); a bad record with more data after it is errJournalCorrupt.
-// The records share no memory with b.
+// span. A record cut short by the end of b, a final record whose payload
+// checksum fails, or zero bytes up to the end of b end the valid part
+// (torn is true: a write that never completed); any other damage is
+// errJournalCorrupt. The records share no memory with b.
 func parseJournal(b []byte) (recs []AuditRecord, end int, torn bool, err error) {
 	for end < len(b) {
 		rest := b[end:]
+		if allZero(rest) {
+			return recs, end, true, nil
+		}
 		if len(rest) < journalFrameSize {
 			return recs, end, true, nil
+		}
+		if crc32.Checksum(rest[:4], journalCRC) != binary.BigEndian.Uint32(rest[4:]) {
+			return recs, end, false, fmt.Errorf("%w: damaged record length at offset %d", errJournalCorrupt, end)
 		}
 		n := int(binary.BigEndian.Uint32(rest))
 		if n > journalMaxRecord {
@@ -107,7 +118,7 @@ func parseJournal(b []byte) (recs []AuditRecord, end int, torn bool, err error) 
 			return recs, end, true, nil
 		}
 		payload := rest[journalFrameSize : journalFrameSize+n]
-		if crc32.Checksum(payload, journalCRC) != binary.BigEndian.Uint32(rest[4:]) {
+		if crc32.Checksum(payload, journalCRC) != binary.BigEndian.Uint32(rest[8:]) {
 			if len(rest) == journalFrameSize+n {
 				return recs, end, true, nil
 			}
@@ -117,10 +128,22 @@ func parseJournal(b []byte) (recs []AuditRecord, end int, torn bool, err error) 
 		if !ok {
 			return recs, end, false, fmt.Errorf("%w: malformed record at offset %d", errJournalCorrupt, end)
 		}
+		if k := len(recs); k > 0 && (r.Seq != recs[k-1].Seq+1 || !bytes.Equal(r.PrevHash, recs[k-1].Hash)) {
+			return recs, end, false, fmt.Errorf("%w: record at offset %d (seq %d) does not continue seq %d", errJournalCorrupt, end, r.Seq, recs[k-1].Seq)
+		}
 		recs = append(recs, r)
 		end += journalFrameSize + n
 	}
 	return recs, end, false, nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func decodeJournalPayload(p []byte) (AuditRecord, bool) {

@@ -327,3 +327,122 @@ func TestJournalLockBounded(t *testing.T) {
 	appendJ(t, st, 1, "after")
 	wantChain(t, st, 1)
 }
+
+// TestJournalDamageFailsClosed covers damage a torn write cannot leave: a
+// changed length in a middle record (it would otherwise read as a short
+// file, dropping every record after it), while a run of zeros to the end
+// (what a power loss can leave) is a torn write and the records before it
+// are kept.
+func TestJournalDamageFailsClosed(t *testing.T) {
+	if !journalSupported {
+		t.Skip("no audit journal on this platform")
+	}
+	recs := chainRecords(AuditHead{}, 5, "d")
+	one, _ := appendJournalRecords(nil, recs[:1])
+
+	flipped, _ := appendJournalRecords(journalHeader(1), recs)
+	flipped[journalHeaderSize+len(one)+1] ^= 0x10 // record 2's length, now past the end
+	path := filepath.Join(t.TempDir(), "len.db")
+	if err := os.WriteFile(path+"-auditlog", flipped, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := openSQLite(context.Background(), Location{Kind: KindSQLite, Target: path}); err == nil {
+		_ = st.Close()
+		t.Fatal("opened over a journal with a damaged record length")
+	} else if !errors.Is(err, errJournalCorrupt) {
+		t.Fatalf("damaged length: %v", err)
+	}
+
+	zeros, _ := appendJournalRecords(journalHeader(1), recs[:2])
+	zeros = append(zeros, make([]byte, 4096)...)
+	path = filepath.Join(t.TempDir(), "zero.db")
+	if err := os.WriteFile(path+"-auditlog", zeros, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st := openTestSQLite(t, path)
+	wantChain(t, st, 2)
+	appendJ(t, st, 1, "z")
+	wantChain(t, st, 3)
+}
+
+// TestJournalForkRefused: journal records that do not continue the
+// table's chain (another seq 3 than the table's) are refused, and appends
+// stop, instead of the table taking a record that links to a hash it does
+// not hold.
+func TestJournalForkRefused(t *testing.T) {
+	st := openTestSQLite(t, filepath.Join(t.TempDir(), "f.db"))
+	if st.j == nil {
+		t.Skip("no audit journal on this platform")
+	}
+	st.stopIngester()
+	appendJ(t, st, 3, "a")
+	wantChain(t, st, 3) // copied into the table; the journal is empty
+	fork := chainRecords(AuditHead{Seq: 2, Hash: bytes.Repeat([]byte{7}, 32)}, 2, "fork")
+	buf, _ := appendJournalRecords(nil, fork)
+	st.j.mu.Lock()
+	if _, err := st.j.f.WriteAt(buf, journalHeaderSize); err != nil {
+		t.Fatal(err)
+	}
+	st.j.mu.Unlock()
+	if _, err := st.ListAudit(context.Background(), 0, 10); !errors.Is(err, errJournalCorrupt) || !strings.Contains(err.Error(), "forked") {
+		t.Fatalf("read over a forked journal: %v", err)
+	}
+	if head, err := st.tableHead(context.Background()); err != nil || head.Seq != 3 {
+		t.Fatalf("table head %d (%v): the fork was copied", head.Seq, err)
+	}
+	if err := st.AppendAudit(context.Background(), func(h AuditHead) ([]AuditRecord, error) { return chainRecords(h, 1, "b"), nil }); err == nil {
+		t.Fatal("append accepted after the journal was found forked")
+	}
+}
+
+// TestJournalCorruptionStopsAppends: once the copy into the table finds
+// the journal damaged, appends fail instead of piling up behind it.
+func TestJournalCorruptionStopsAppends(t *testing.T) {
+	st := openTestSQLite(t, filepath.Join(t.TempDir(), "s.db"))
+	if st.j == nil {
+		t.Skip("no audit journal on this platform")
+	}
+	st.stopIngester()
+	appendJ(t, st, 3, "a")
+	st.j.mu.Lock()
+	var x [1]byte
+	off := int64(journalHeaderSize + journalFrameSize + 3) // the first record's payload
+	_, _ = st.j.f.ReadAt(x[:], off)
+	x[0] ^= 1
+	_, _ = st.j.f.WriteAt(x[:], off) // same size: the handle's cached state still matches
+	st.j.mu.Unlock()
+	if _, err := st.ListAudit(context.Background(), 0, 10); !errors.Is(err, errJournalCorrupt) {
+		t.Fatalf("read over a damaged journal: %v", err)
+	}
+	err := st.AppendAudit(context.Background(), func(h AuditHead) ([]AuditRecord, error) { return chainRecords(h, 1, "b"), nil })
+	if !errors.Is(err, errJournalCorrupt) {
+		t.Fatalf("append after the damage was found: %v", err)
+	}
+}
+
+// TestJournalClosedHandle: after Close, an append fails at once and
+// touches no file descriptor (its number may belong to another file by
+// then, whose lock it would release).
+func TestJournalClosedHandle(t *testing.T) {
+	dir := t.TempDir()
+	a, err := openSQLite(context.Background(), Location{Kind: KindSQLite, Target: filepath.Join(dir, "a.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.j == nil {
+		_ = a.Close()
+		t.Skip("no audit journal on this platform")
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c := openTestSQLite(t, filepath.Join(dir, "c.db"))
+	if err := a.AppendAudit(context.Background(), func(h AuditHead) ([]AuditRecord, error) { return chainRecords(h, 1, "x"), nil }); !errors.Is(err, errJournalClosed) {
+		t.Fatalf("append on a closed store: %v", err)
+	}
+	if _, err := a.LastAudit(context.Background()); err == nil {
+		t.Fatal("read on a closed store succeeded")
+	}
+	appendJ(t, c, 1, "c")
+	wantChain(t, c, 1)
+}

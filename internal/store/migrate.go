@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -72,6 +73,13 @@ func checkAppend(head AuditHead, recs []AuditRecord) error {
 		}
 		if len(r.Hash) == 0 || len(r.PrevHash) == 0 {
 			return fmt.Errorf("store: audit record seq %d has no hash", r.Seq)
+		}
+		prev := head.Hash
+		if i > 0 {
+			prev = recs[i-1].Hash
+		}
+		if (i > 0 || head.Seq > 0) && !bytes.Equal(r.PrevHash, prev) {
+			return fmt.Errorf("store: audit record seq %d does not link to the hash of seq %d", r.Seq, r.Seq-1)
 		}
 	}
 	return nil

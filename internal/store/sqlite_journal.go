@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -27,6 +29,13 @@ type sqliteJournal struct {
 	head  AuditHead // the chain head after that append
 	known bool
 	buf   []byte
+	// failed, once set, makes appends refuse: the journal was found
+	// damaged (or forked from the table), or an fsync failed, after which
+	// the kernel may have dropped the written pages. It takes an operator
+	// (and a restart) to clear. closed: after Close (the file descriptor
+	// may already belong to another file).
+	failed error
+	closed bool
 
 	ingestMu sync.Mutex
 	igGen    uint64 // records before igOff of generation igGen are in
@@ -88,10 +97,28 @@ func (j *sqliteJournal) init() error {
 		if _, err := j.f.WriteAt(journalHeader(1), 0); err != nil {
 			return fmt.Errorf("store: audit journal %s: write header: %w", j.path, err)
 		}
+		if j.sync { // the file and its directory entry survive a power loss
+			if err := j.f.Sync(); err != nil {
+				return fmt.Errorf("store: audit journal %s: %w", j.path, err)
+			}
+			if err := syncDir(filepath.Dir(j.path)); err != nil {
+				return fmt.Errorf("store: audit journal %s: sync directory: %w", j.path, err)
+			}
+		}
 		return nil
 	}
 	_, _, err = j.state()
 	return err
+}
+
+var errJournalClosed = errors.New("store: audit journal is closed")
+
+// usable says why appends must not go on (under mu).
+func (j *sqliteJournal) usable() error {
+	if j.closed {
+		return errJournalClosed
+	}
+	return j.failed
 }
 
 func (j *sqliteJournal) lock() error {
@@ -109,6 +136,9 @@ func (j *sqliteJournal) unlock() { _ = unlockFile(j.fd) }
 func (j *sqliteJournal) lockedState() (uint64, int64, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.closed {
+		return 0, 0, errJournalClosed
+	}
 	if err := j.lock(); err != nil {
 		return 0, 0, err
 	}
@@ -175,6 +205,9 @@ func (s *sqliteStore) appendJournal(ctx context.Context, build func(head AuditHe
 	j := s.j
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if err := j.usable(); err != nil {
+		return fmt.Errorf("store: audit append: %w", err)
+	}
 	if err := j.lock(); err != nil {
 		j.known = false
 		return fmt.Errorf("store: audit append: %w", err)
@@ -187,9 +220,18 @@ func (s *sqliteStore) appendJournal(ctx context.Context, build func(head AuditHe
 	}
 	if !j.known || gen != j.gen || size != j.size {
 		// Another process appended or emptied the file, or this is the
-		// first append: find the head again.
+		// first append: find the head again. When the file only grew
+		// since this handle's last append, what it wrote before is
+		// unchanged: read only what was added.
+		from := int64(journalHeaderSize)
+		if j.known && gen == j.gen && size > j.size {
+			from = j.size
+		}
 		j.known = false
-		head, end, err := s.journalHead(ctx, size)
+		head, end, err := s.journalHead(ctx, from, size)
+		if errors.Is(err, errJournalCorrupt) {
+			j.failed = err
+		}
 		if err != nil {
 			return fmt.Errorf("store: audit append: %w", err)
 		}
@@ -226,10 +268,13 @@ func (s *sqliteStore) appendJournal(ctx context.Context, build func(head AuditHe
 	if j.sync {
 		if err := j.f.Sync(); err != nil {
 			// Take the records back (best effort), so that an append
-			// reported as failed does not show up in the log later.
+			// reported as failed does not show up in the log later, and
+			// refuse further appends: after a failed fsync the kernel may
+			// have dropped pages that later ones would seem to follow.
 			j.known = false
 			_ = j.f.Truncate(size)
-			return fmt.Errorf("store: audit append: sync journal %s: %w", j.path, err)
+			j.failed = fmt.Errorf("store: sync audit journal %s failed (%w); restart once the disk is healthy", j.path, err)
+			return fmt.Errorf("store: audit append: %w", j.failed)
 		}
 	}
 	last := recs[len(recs)-1]
@@ -246,18 +291,31 @@ func (s *sqliteStore) appendJournal(ctx context.Context, build func(head AuditHe
 }
 
 // journalHead returns the chain head and the end of the journal's valid
-// records: the last record in the journal, or the table's head when the
-// journal holds none. Under the file lock.
-func (s *sqliteStore) journalHead(ctx context.Context, size int64) (AuditHead, int64, error) {
+// records: the last record in [from, size), else (from is then the
+// start) the table's head, or this handle's cached head (records before
+// from are the ones it knows). Under mu and the file lock.
+func (s *sqliteStore) journalHead(ctx context.Context, from, size int64) (AuditHead, int64, error) {
 	var head AuditHead
 	found := false
-	end, err := s.j.scan(journalHeaderSize, size, func(recs []AuditRecord) error {
+	end, err := s.j.scan(from, size, func(recs []AuditRecord) error {
+		// Chunks are checked inside (parseJournal); here, across them
+		// and onto what this handle last wrote.
+		prev, check := head, found
+		if !found && from > journalHeaderSize {
+			prev, check = s.j.head, true
+		}
+		if check && (recs[0].Seq != prev.Seq+1 || !bytes.Equal(recs[0].PrevHash, prev.Hash)) {
+			return fmt.Errorf("%w: the record of seq %d in %s does not continue seq %d", errJournalCorrupt, recs[0].Seq, s.j.path, prev.Seq)
+		}
 		r := recs[len(recs)-1]
 		head, found = AuditHead{Seq: r.Seq, Hash: r.Hash}, true
 		return nil
 	})
 	if err != nil || found {
 		return head, end, err
+	}
+	if from > journalHeaderSize {
+		return s.j.head, end, nil
 	}
 	head, err = s.tableHead(ctx)
 	return head, end, err
@@ -301,6 +359,9 @@ func (s *sqliteStore) ingest(ctx context.Context) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.closed {
+		return errJournalClosed
+	}
 	if err := j.lock(); err != nil {
 		return err
 	}
@@ -316,6 +377,9 @@ func (s *sqliteStore) ingest(ctx context.Context) error {
 		return nil
 	}
 	if _, err := j.scan(j.igOff, size2, func(recs []AuditRecord) error { return s.ingestRecords(ctx, recs) }); err != nil {
+		if errors.Is(err, errJournalCorrupt) {
+			j.failed = err // appends stop too: nothing may pile up behind the damage
+		}
 		return err
 	}
 	// Every record is in the table (a torn tail is dropped with the rest).
@@ -345,11 +409,17 @@ func (s *sqliteStore) ingestRecords(ctx context.Context, recs []AuditRecord) err
 		for i < len(recs) && recs[i].Seq <= head.Seq {
 			i++
 		}
-		if i < len(recs) && recs[i].Seq != head.Seq+1 {
+		switch {
+		case i > 0 && recs[i-1].Seq == head.Seq && !bytes.Equal(recs[i-1].Hash, head.Hash):
+			gap = fmt.Errorf("%w: journal record seq %d differs from the table's (%s): the chain forked", errJournalCorrupt, head.Seq, s.j.path)
+		case i < len(recs) && recs[i].Seq != head.Seq+1:
 			gap = fmt.Errorf("%w: journal record seq %d does not follow the table's last record %d (%s)", errJournalCorrupt, recs[i].Seq, head.Seq, s.j.path)
-			return nil, gap
+		case i < len(recs) && head.Seq > 0 && !bytes.Equal(recs[i].PrevHash, head.Hash):
+			gap = fmt.Errorf("%w: journal record seq %d does not link to the table's record %d (%s): the chain forked", errJournalCorrupt, recs[i].Seq, head.Seq, s.j.path)
+		default:
+			return recs[i:], nil
 		}
-		return recs[i:], nil
+		return nil, gap
 	}
 	err := s.appendSQLite(ctx, build)
 	if err != nil && errors.Is(err, gap) {
@@ -411,5 +481,21 @@ func (s *sqliteStore) closeJournal() error {
 	j := s.j
 	s.stopIngester()
 	err := s.ingest(context.Background())
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.closed = true
 	return errors.Join(err, j.f.Close())
+}
+
+// syncDir fsyncs a directory (where the platform allows it).
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
