@@ -21,26 +21,29 @@ import (
 // Layout: a 16-byte header (journalMagic, then the generation, a big-endian
 // uint64 bumped each time the file is emptied, so that a handle that
 // cached the file's state notices it was emptied and refilled to the same
-// length), then records:
+// length), then one frame per append:
 //
 //	length uint32 | crc32c(length) uint32 | crc32c(payload) uint32 | payload
-//	payload: seq int64 | time_ns int64 | len(id) uint16 | id |
-//	         len(prev) uint8 | prev | len(hash) uint8 | hash | data
+//	payload: records, each  length uint32 | seq int64 | time_ns int64 |
+//	         len(id) uint16 | id | len(prev) uint8 | prev |
+//	         len(hash) uint8 | hash | data
 //
-// The file is read back as hostile input: lengths are bounded and
-// checked (a damaged length is corruption, not a short file), checksums
-// checked, and a record cut short at the end (a writer killed mid-write:
-// that append never returned), a final record whose payload checksum
-// fails, or a run of zero bytes to the end (what a power loss can leave
-// where a write had extended the file) is ignored and later overwritten.
+// The file is read back as hostile input. Damage is judged per append: a
+// frame that is cut short at the end of the file, or is followed only by
+// zero bytes (what a power loss can leave where a write had extended the
+// file), or whose length or checksum fails with nothing but zeros after
+// it, is a write that never completed (that append never returned) and is
+// dropped; any other damage is corruption.
 const (
-	journalMagic      = "AIGISAJ2"
+	journalMagic      = "AIGISAJ3"
 	journalHeaderSize = 16
 	journalFrameSize  = 12
-	// journalMaxRecord bounds one record's payload (events with encrypted
-	// bodies included; the gateway's body limits are far below).
-	journalMaxRecord = 64 << 20
-	journalMaxID     = 1024
+	// journalMaxFrame bounds one frame's payload; a larger append is split
+	// into several frames.
+	journalMaxFrame = 64 << 20
+	journalMaxID    = 1024
+	// journalRecordFixed is a record's size without id, hashes and data.
+	journalRecordFixed = 4 + 8 + 8 + 2 + 1 + 1
 )
 
 var journalCRC = crc32.MakeTable(crc32.Castagnoli)
@@ -64,20 +67,32 @@ func parseJournalHeader(b []byte) (uint64, error) {
 	return binary.BigEndian.Uint64(b[8:journalHeaderSize]), nil
 }
 
-// appendJournalRecords appends the framed records to dst.
+// appendJournalRecords appends recs to dst as one frame (several when they
+// exceed journalMaxFrame).
 func appendJournalRecords(dst []byte, recs []AuditRecord) ([]byte, error) {
+	start := -1
+	closeFrame := func() {
+		if start >= 0 {
+			p := dst[start+journalFrameSize:]
+			binary.BigEndian.PutUint32(dst[start:], uint32(len(p)))
+			binary.BigEndian.PutUint32(dst[start+4:], crc32.Checksum(dst[start:start+4], journalCRC))
+			binary.BigEndian.PutUint32(dst[start+8:], crc32.Checksum(p, journalCRC))
+		}
+	}
 	for _, r := range recs {
 		if len(r.ID) > journalMaxID || len(r.PrevHash) > 255 || len(r.Hash) > 255 {
 			return dst, fmt.Errorf("store: audit record seq %d: id or hash too long", r.Seq)
 		}
-		n := 8 + 8 + 2 + len(r.ID) + 1 + len(r.PrevHash) + 1 + len(r.Hash) + len(r.Data)
-		if n > journalMaxRecord {
-			return dst, fmt.Errorf("store: audit record seq %d is %d bytes, over the %d-byte limit", r.Seq, n, journalMaxRecord)
+		n := journalRecordFixed + len(r.ID) + len(r.PrevHash) + len(r.Hash) + len(r.Data)
+		if n > journalMaxFrame {
+			return dst, fmt.Errorf("store: audit record seq %d is %d bytes, over the %d-byte limit", r.Seq, n, journalMaxFrame)
 		}
-		start := len(dst)
+		if start < 0 || len(dst)-start-journalFrameSize+n > journalMaxFrame {
+			closeFrame()
+			start = len(dst)
+			dst = append(dst, make([]byte, journalFrameSize)...)
+		}
 		dst = binary.BigEndian.AppendUint32(dst, uint32(n))
-		dst = binary.BigEndian.AppendUint32(dst, crc32.Checksum(dst[start:start+4], journalCRC))
-		dst = append(dst, 0, 0, 0, 0) // payload checksum, below
 		dst = binary.BigEndian.AppendUint64(dst, uint64(r.Seq))
 		dst = binary.BigEndian.AppendUint64(dst, uint64(r.Time.UnixNano()))
 		dst = binary.BigEndian.AppendUint16(dst, uint16(len(r.ID)))
@@ -87,54 +102,85 @@ func appendJournalRecords(dst []byte, recs []AuditRecord) ([]byte, error) {
 		dst = append(dst, byte(len(r.Hash)))
 		dst = append(dst, r.Hash...)
 		dst = append(dst, r.Data...)
-		binary.BigEndian.PutUint32(dst[start+8:], crc32.Checksum(dst[start+journalFrameSize:], journalCRC))
 	}
+	closeFrame()
 	return dst, nil
 }
 
-// parseJournal decodes the records in b (the bytes after the header, from
-// a record boundary). It returns the records and how many bytes of b they
-// span. A record cut short by the end of b, a final record whose payload
-// checksum fails, or zero bytes up to the end of b end the valid part
-// (torn is true: a write that never completed); any other damage is
-// errJournalCorrupt. The records share no memory with b.
-func parseJournal(b []byte) (recs []AuditRecord, end int, torn bool, err error) {
+// parseStop says why parseJournal stopped before the end of its input.
+type parseStop int
+
+const (
+	stopEnd   parseStop = iota // every byte consumed
+	stopTorn                   // the rest is a write that never completed
+	stopMore                   // the frame at end reaches past b: read more
+	stopZeros                  // torn if the file holds only zeros from zeroFrom on, else corrupt
+)
+
+// parseJournal decodes the frames in b (bytes of the journal after its
+// header, from a frame boundary; atEOF says b reaches the end of the
+// file). It returns the records, how many bytes of b their frames span,
+// and why it stopped. The records share no memory with b; when err is set
+// the records before the damage are still returned.
+func parseJournal(b []byte, atEOF bool) (recs []AuditRecord, end int, stop parseStop, zeroFrom int, err error) {
+	// torn decides a damaged or short frame followed by zeros from z.
+	torn := func(z int) (parseStop, int) {
+		if atEOF {
+			return stopTorn, 0
+		}
+		return stopZeros, z
+	}
 	for end < len(b) {
 		rest := b[end:]
 		if allZero(rest) {
-			return recs, end, true, nil
+			stop, zeroFrom = torn(end)
+			return recs, end, stop, zeroFrom, nil
 		}
 		if len(rest) < journalFrameSize {
-			return recs, end, true, nil
+			if atEOF {
+				return recs, end, stopTorn, 0, nil
+			}
+			return recs, end, stopMore, 0, nil
 		}
 		if crc32.Checksum(rest[:4], journalCRC) != binary.BigEndian.Uint32(rest[4:]) {
-			return recs, end, false, fmt.Errorf("%w: damaged record length at offset %d", errJournalCorrupt, end)
+			if allZero(rest[4:]) {
+				stop, zeroFrom = torn(end + 4)
+				return recs, end, stop, zeroFrom, nil
+			}
+			return recs, end, stopEnd, 0, fmt.Errorf("%w: damaged frame length at offset %d", errJournalCorrupt, end)
 		}
 		n := int(binary.BigEndian.Uint32(rest))
-		if n > journalMaxRecord {
-			return recs, end, false, fmt.Errorf("%w: record at offset %d claims %d bytes", errJournalCorrupt, end, n)
+		if n > journalMaxFrame {
+			return recs, end, stopEnd, 0, fmt.Errorf("%w: frame at offset %d claims %d bytes", errJournalCorrupt, end, n)
 		}
 		if len(rest) < journalFrameSize+n {
-			return recs, end, true, nil
+			if atEOF {
+				return recs, end, stopTorn, 0, nil
+			}
+			return recs, end, stopMore, 0, nil
 		}
 		payload := rest[journalFrameSize : journalFrameSize+n]
 		if crc32.Checksum(payload, journalCRC) != binary.BigEndian.Uint32(rest[8:]) {
-			if len(rest) == journalFrameSize+n {
-				return recs, end, true, nil
+			if allZero(rest[journalFrameSize+n:]) {
+				stop, zeroFrom = torn(end + journalFrameSize + n)
+				return recs, end, stop, zeroFrom, nil
 			}
-			return recs, end, false, fmt.Errorf("%w: checksum mismatch at offset %d", errJournalCorrupt, end)
+			return recs, end, stopEnd, 0, fmt.Errorf("%w: checksum mismatch in the frame at offset %d", errJournalCorrupt, end)
 		}
-		r, ok := decodeJournalPayload(payload)
-		if !ok {
-			return recs, end, false, fmt.Errorf("%w: malformed record at offset %d", errJournalCorrupt, end)
+		for len(payload) > 0 {
+			r, size, ok := decodeJournalRecord(payload)
+			if !ok {
+				return recs, end, stopEnd, 0, fmt.Errorf("%w: malformed record in the frame at offset %d", errJournalCorrupt, end)
+			}
+			if k := len(recs); k > 0 && (r.Seq != recs[k-1].Seq+1 || !bytes.Equal(r.PrevHash, recs[k-1].Hash)) {
+				return recs, end, stopEnd, 0, fmt.Errorf("%w: the frame at offset %d (seq %d) does not continue seq %d", errJournalCorrupt, end, r.Seq, recs[k-1].Seq)
+			}
+			recs = append(recs, r)
+			payload = payload[size:]
 		}
-		if k := len(recs); k > 0 && (r.Seq != recs[k-1].Seq+1 || !bytes.Equal(r.PrevHash, recs[k-1].Hash)) {
-			return recs, end, false, fmt.Errorf("%w: record at offset %d (seq %d) does not continue seq %d", errJournalCorrupt, end, r.Seq, recs[k-1].Seq)
-		}
-		recs = append(recs, r)
 		end += journalFrameSize + n
 	}
-	return recs, end, false, nil
+	return recs, end, stopEnd, 0, nil
 }
 
 func allZero(b []byte) bool {
@@ -146,29 +192,36 @@ func allZero(b []byte) bool {
 	return true
 }
 
-func decodeJournalPayload(p []byte) (AuditRecord, bool) {
+// decodeJournalRecord decodes the record at the start of p and returns its
+// size.
+func decodeJournalRecord(p []byte) (AuditRecord, int, bool) {
 	var r AuditRecord
-	if len(p) < 8+8+2 {
-		return r, false
+	if len(p) < journalRecordFixed {
+		return r, 0, false
 	}
-	r.Seq = int64(binary.BigEndian.Uint64(p))
-	r.Time = time.Unix(0, int64(binary.BigEndian.Uint64(p[8:]))).UTC()
-	idLen := int(binary.BigEndian.Uint16(p[16:]))
-	p = p[18:]
-	if idLen > journalMaxID || len(p) < idLen+1 {
-		return r, false
+	size := int(binary.BigEndian.Uint32(p))
+	if size < journalRecordFixed || size > len(p) {
+		return r, 0, false
 	}
-	r.ID = string(p[:idLen])
-	p = p[idLen:]
+	q := p[4:size]
+	r.Seq = int64(binary.BigEndian.Uint64(q))
+	r.Time = time.Unix(0, int64(binary.BigEndian.Uint64(q[8:]))).UTC()
+	idLen := int(binary.BigEndian.Uint16(q[16:]))
+	q = q[18:]
+	if idLen > journalMaxID || len(q) < idLen+1 {
+		return r, 0, false
+	}
+	r.ID = string(q[:idLen])
+	q = q[idLen:]
 	var ok bool
-	if r.PrevHash, p, ok = journalBytes(p); !ok {
-		return r, false
+	if r.PrevHash, q, ok = journalBytes(q); !ok {
+		return r, 0, false
 	}
-	if r.Hash, p, ok = journalBytes(p); !ok {
-		return r, false
+	if r.Hash, q, ok = journalBytes(q); !ok {
+		return r, 0, false
 	}
-	r.Data = append([]byte{}, p...)
-	return r, r.Seq > 0
+	r.Data = append([]byte{}, q...)
+	return r, size, r.Seq > 0
 }
 
 // journalBytes reads a one-byte length and that many bytes (copied).

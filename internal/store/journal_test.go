@@ -69,22 +69,37 @@ func fileSize(t *testing.T, path string) int64 {
 	return fi.Size()
 }
 
-func TestJournalRecordsRoundTrip(t *testing.T) {
-	recs := chainRecords(AuditHead{}, 5, "rt")
-	recs[2].Data = nil
-	b, err := appendJournalRecords(nil, recs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, end, torn, err := parseJournal(b)
-	if err != nil || torn || end != len(b) || len(got) != len(recs) {
-		t.Fatalf("parse: %d records, end %d of %d, torn %v, %v", len(got), end, len(b), torn, err)
-	}
+// frames encodes each record as its own frame (its own append), after
+// dst.
+func frames(dst []byte, recs []AuditRecord) []byte {
 	for i := range recs {
-		w, g := recs[i], got[i]
+		dst, _ = appendJournalRecords(dst, recs[i:i+1])
+	}
+	return dst
+}
+
+func sameRecords(t *testing.T, got, want []AuditRecord) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		w, g := want[i], got[i]
 		if g.Seq != w.Seq || g.ID != w.ID || !g.Time.Equal(w.Time) || !bytes.Equal(g.PrevHash, w.PrevHash) || !bytes.Equal(g.Hash, w.Hash) || !bytes.Equal(g.Data, w.Data) {
 			t.Fatalf("record %d: got %+v, want %+v", i, g, w)
 		}
+	}
+}
+
+func TestJournalRecordsRoundTrip(t *testing.T) {
+	recs := chainRecords(AuditHead{}, 5, "rt")
+	recs[2].Data = nil
+	for _, b := range [][]byte{frames(nil, recs), func() []byte { b, _ := appendJournalRecords(nil, recs); return b }()} {
+		got, end, stop, _, err := parseJournal(b, true)
+		if err != nil || stop != stopEnd || end != len(b) {
+			t.Fatalf("parse: end %d of %d, stop %v, %v", end, len(b), stop, err)
+		}
+		sameRecords(t, got, recs)
 	}
 	if _, err := appendJournalRecords(nil, []AuditRecord{{Seq: 1, ID: strings.Repeat("x", journalMaxID+1)}}); err == nil {
 		t.Fatal("an over-long id was framed")
@@ -93,52 +108,88 @@ func TestJournalRecordsRoundTrip(t *testing.T) {
 
 func TestParseJournalTornAndCorrupt(t *testing.T) {
 	recs := chainRecords(AuditHead{}, 3, "tc")
-	b, _ := appendJournalRecords(nil, recs)
-	one, _ := appendJournalRecords(nil, recs[:1])
-	two, _ := appendJournalRecords(nil, recs[:2])
-	// Cut anywhere inside the third record: two records, torn.
+	b := frames(nil, recs)
+	one := frames(nil, recs[:1])
+	two := frames(nil, recs[:2])
+	// Cut anywhere inside the third frame, at the end of the file: two
+	// records, torn; before the end of the file: read more (or look at
+	// the rest of the file).
 	for cut := len(two) + 1; cut < len(b); cut++ {
-		got, end, torn, err := parseJournal(b[:cut])
-		if err != nil || !torn || len(got) != 2 || end != len(two) {
-			t.Fatalf("cut at %d: %d records, end %d, torn %v, %v", cut, len(got), end, torn, err)
+		got, end, stop, _, err := parseJournal(b[:cut], true)
+		if err != nil || stop != stopTorn || len(got) != 2 || end != len(two) {
+			t.Fatalf("cut at %d: %d records, end %d, stop %v, %v", cut, len(got), end, stop, err)
+		}
+		// (stopZeros while what was read of the frame is zeros so far: a
+		// length's leading bytes are.)
+		if _, _, stop, _, err := parseJournal(b[:cut], false); err != nil || stop != stopMore && stop != stopZeros {
+			t.Fatalf("cut at %d, not the end of the file: stop %v, %v", cut, stop, err)
 		}
 	}
-	// A bad checksum on the last record: a torn write.
+	// A bad checksum on the last frame, or on one followed only by zeros:
+	// a torn write. Zeros right after valid frames: torn too.
 	last := bytes.Clone(b)
 	last[len(last)-1] ^= 1
-	if got, end, torn, err := parseJournal(last); err != nil || !torn || len(got) != 2 || end != len(two) {
-		t.Fatalf("bad last checksum: %d records, torn %v, %v", len(got), torn, err)
+	zeroed := append(bytes.Clone(last), make([]byte, 100)...)
+	for name, in := range map[string][]byte{"last": last, "zeros after": zeroed, "zero tail": append(bytes.Clone(two), make([]byte, 9)...)} {
+		if got, end, stop, _, err := parseJournal(in, true); err != nil || stop != stopTorn || len(got) != 2 || end != len(two) {
+			t.Fatalf("%s: %d records, stop %v, %v", name, len(got), stop, err)
+		}
 	}
-	// A bad checksum with records after it: corruption, not a torn write.
+	// Not at the end of the file, zeros after a bad frame are judged by
+	// the rest of the file.
+	if _, end, stop, z, err := parseJournal(zeroed, false); err != nil || stop != stopZeros || end != len(two) || z != len(b) {
+		t.Fatalf("zeros after, not at the end of the file: stop %v at %d (end %d), %v", stop, z, end, err)
+	}
+	// A bad checksum with data after it: corruption, and the records
+	// before the damaged frame are still returned.
 	mid := bytes.Clone(b)
 	mid[len(one)+journalFrameSize+3] ^= 1
-	if got, _, _, err := parseJournal(mid); !errors.Is(err, errJournalCorrupt) || len(got) != 1 {
+	if got, _, _, _, err := parseJournal(mid, true); !errors.Is(err, errJournalCorrupt) || len(got) != 1 {
 		t.Fatalf("bad middle checksum: %d records, %v", len(got), err)
 	}
-	// An impossible length.
+	// A damaged length (its own checksum fails).
 	huge := bytes.Clone(b)
-	huge[0] = 0xff
-	if _, _, _, err := parseJournal(huge); !errors.Is(err, errJournalCorrupt) {
-		t.Fatalf("huge length: %v", err)
+	huge[len(one)] ^= 0x40
+	if got, _, _, _, err := parseJournal(huge, true); !errors.Is(err, errJournalCorrupt) || len(got) != 1 {
+		t.Fatalf("damaged length: %d records, %v", len(got), err)
+	}
+	// Frames that do not continue each other's chain.
+	other := frames(bytes.Clone(one), chainRecords(AuditHead{Seq: 1, Hash: bytes.Repeat([]byte{9}, 32)}, 1, "x"))
+	if _, _, _, _, err := parseJournal(other, true); !errors.Is(err, errJournalCorrupt) {
+		t.Fatalf("unchained frames: %v", err)
 	}
 }
 
 func FuzzParseJournal(f *testing.F) {
-	b, _ := appendJournalRecords(nil, chainRecords(AuditHead{}, 3, "fz"))
-	f.Add(b)
-	f.Add(b[:len(b)-3])
-	f.Add([]byte{0, 0, 0, 1, 0, 0, 0, 0, 7})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		recs, end, _, err := parseJournal(b)
-		if end < 0 || end > len(b) {
-			t.Fatalf("end %d outside 0..%d", end, len(b))
+	recs := chainRecords(AuditHead{}, 3, "fz")
+	b := frames(nil, recs)
+	f.Add(b, true)
+	f.Add(b[:len(b)-3], false)
+	one, _ := appendJournalRecords(nil, recs)
+	f.Add(one, true)
+	f.Add([]byte{0, 0, 0, 1, 0, 0, 0, 0, 7}, true)
+	f.Fuzz(func(t *testing.T, b []byte, atEOF bool) {
+		recs, end, stop, zeroFrom, err := parseJournal(b, atEOF)
+		if end < 0 || end > len(b) || zeroFrom < 0 || zeroFrom > len(b) {
+			t.Fatalf("end %d, zeroFrom %d outside 0..%d", end, zeroFrom, len(b))
 		}
-		if err == nil {
-			// What parsed re-encodes to the bytes it came from.
+		if err == nil && stop == stopEnd && end != len(b) {
+			t.Fatalf("stopped at %d of %d without saying why", end, len(b))
+		}
+		if atEOF && (stop == stopMore || stop == stopZeros) {
+			t.Fatalf("at the end of the file, stop %v", stop)
+		}
+		if len(recs) > 0 {
+			// What parsed encodes again, as one frame, to the same records.
 			again, err := appendJournalRecords(nil, recs)
-			if err != nil || !bytes.Equal(again, b[:end]) {
-				t.Fatalf("re-encoding %d records differs (%v)", len(recs), err)
+			if err != nil {
+				t.Fatal(err)
 			}
+			got, _, _, _, err := parseJournal(again, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameRecords(t, got, recs)
 		}
 	})
 }
@@ -180,7 +231,7 @@ func TestJournalRecoversTornTail(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "t.db")
 	recs := chainRecords(AuditHead{}, 4, "torn")
-	b, _ := appendJournalRecords(journalHeader(7), recs)
+	b := frames(journalHeader(7), recs)
 	b = b[:len(b)-5] // the fourth record's write never completed
 	if err := os.WriteFile(path+"-auditlog", b, 0o600); err != nil {
 		t.Fatal(err)
@@ -205,8 +256,9 @@ func TestJournalCorruptFailsClosed(t *testing.T) {
 	}
 	dir := t.TempDir()
 	recs := chainRecords(AuditHead{}, 3, "bad")
-	b, _ := appendJournalRecords(journalHeader(1), recs)
-	b[journalHeaderSize+journalFrameSize+2] ^= 0x40
+	b := frames(journalHeader(1), recs)
+	one := frames(nil, recs[:1])
+	b[journalHeaderSize+len(one)+journalFrameSize+2] ^= 0x40 // in the second of three frames
 	path := filepath.Join(dir, "c.db")
 	if err := os.WriteFile(path+"-auditlog", b, 0o600); err != nil {
 		t.Fatal(err)
@@ -222,6 +274,12 @@ func TestJournalCorruptFailsClosed(t *testing.T) {
 	if got, _ := os.ReadFile(path + "-auditlog"); !bytes.Equal(got, b) {
 		t.Fatal("the corrupt journal was changed")
 	}
+	// The record before the damage made it into the table: moving the
+	// journal aside, as the error says, loses only what followed it.
+	if err := os.Rename(path+"-auditlog", path+"-auditlog.damaged"); err != nil {
+		t.Fatal(err)
+	}
+	wantChain(t, openTestSQLite(t, path), 1)
 
 	other := filepath.Join(dir, "h.db")
 	if err := os.WriteFile(other+"-auditlog", []byte("not a journal at all"), 0o600); err != nil {
@@ -338,10 +396,10 @@ func TestJournalDamageFailsClosed(t *testing.T) {
 		t.Skip("no audit journal on this platform")
 	}
 	recs := chainRecords(AuditHead{}, 5, "d")
-	one, _ := appendJournalRecords(nil, recs[:1])
+	one := frames(nil, recs[:1])
 
-	flipped, _ := appendJournalRecords(journalHeader(1), recs)
-	flipped[journalHeaderSize+len(one)+1] ^= 0x10 // record 2's length, now past the end
+	flipped := frames(journalHeader(1), recs)
+	flipped[journalHeaderSize+len(one)+1] ^= 0x10 // frame 2's length, now past the end
 	path := filepath.Join(t.TempDir(), "len.db")
 	if err := os.WriteFile(path+"-auditlog", flipped, 0o600); err != nil {
 		t.Fatal(err)
@@ -353,7 +411,7 @@ func TestJournalDamageFailsClosed(t *testing.T) {
 		t.Fatalf("damaged length: %v", err)
 	}
 
-	zeros, _ := appendJournalRecords(journalHeader(1), recs[:2])
+	zeros := frames(journalHeader(1), recs[:2])
 	zeros = append(zeros, make([]byte, 4096)...)
 	path = filepath.Join(t.TempDir(), "zero.db")
 	if err := os.WriteFile(path+"-auditlog", zeros, 0o600); err != nil {
@@ -403,10 +461,12 @@ func TestJournalCorruptionStopsAppends(t *testing.T) {
 		t.Skip("no audit journal on this platform")
 	}
 	st.stopIngester()
-	appendJ(t, st, 3, "a")
+	for range 3 {
+		appendJ(t, st, 1, "a") // three appends: three frames
+	}
 	st.j.mu.Lock()
 	var x [1]byte
-	off := int64(journalHeaderSize + journalFrameSize + 3) // the first record's payload
+	off := int64(journalHeaderSize + journalFrameSize + 3) // the first frame's payload
 	_, _ = st.j.f.ReadAt(x[:], off)
 	x[0] ^= 1
 	_, _ = st.j.f.WriteAt(x[:], off) // same size: the handle's cached state still matches
@@ -445,4 +505,83 @@ func TestJournalClosedHandle(t *testing.T) {
 	}
 	appendJ(t, c, 1, "c")
 	wantChain(t, c, 1)
+}
+
+// TestJournalZeroRuns: a run of zeros to the end of the file (a power loss
+// after the file was extended) is a torn write however long it is; zeros
+// followed by data are damage, and the scan ends either way (it once
+// re-read a zero run longer than a frame forever).
+func TestJournalZeroRuns(t *testing.T) {
+	if !journalSupported {
+		t.Skip("no audit journal on this platform")
+	}
+	recs := chainRecords(AuditHead{}, 3, "zr")
+	gap := int64(journalFrameSize + journalMaxFrame + 4096) // sparse: cheap to make
+	for _, tc := range []struct {
+		name      string
+		dataAfter bool
+	}{{"zeros to the end", false}, {"zeros then data", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "z.db")
+			b := frames(journalHeader(1), recs[:2])
+			if err := os.WriteFile(path+"-auditlog", b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(path+"-auditlog", int64(len(b))+gap); err != nil {
+				t.Fatal(err)
+			}
+			if tc.dataAfter {
+				f, err := os.OpenFile(path+"-auditlog", os.O_WRONLY|os.O_APPEND, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = f.Write(frames(nil, recs[2:]))
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			done := make(chan error, 1)
+			go func() {
+				st, err := openSQLite(context.Background(), Location{Kind: KindSQLite, Target: path})
+				if err == nil {
+					recs, lerr := st.ListAudit(context.Background(), 0, 10)
+					if lerr == nil && len(recs) != 2 {
+						lerr = fmt.Errorf("%d records kept, want 2", len(recs))
+					}
+					err = errors.Join(lerr, st.Close())
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if tc.dataAfter && !errors.Is(err, errJournalCorrupt) {
+					t.Fatalf("zeros then data: %v, want corruption", err)
+				}
+				if !tc.dataAfter && err != nil {
+					t.Fatalf("zeros to the end: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("open did not finish: the scan loops")
+			}
+		})
+	}
+}
+
+// TestJournalFailedRefusesReads: a journal that refuses appends (after a
+// failed fsync) fails reads too, so /readyz reports the node unready.
+func TestJournalFailedRefusesReads(t *testing.T) {
+	st := openTestSQLite(t, filepath.Join(t.TempDir(), "r.db"))
+	if st.j == nil {
+		t.Skip("no audit journal on this platform")
+	}
+	appendJ(t, st, 1, "ok")
+	st.j.mu.Lock()
+	st.j.failed = errors.New("store: sync audit journal failed (test)")
+	st.j.mu.Unlock()
+	if _, err := st.LastAudit(context.Background()); err == nil || !strings.Contains(err.Error(), "sync audit journal failed") {
+		t.Fatalf("read on a failed journal: %v", err)
+	}
 }

@@ -163,8 +163,9 @@ func (j *sqliteJournal) state() (uint64, int64, error) {
 	return gen, fi.Size(), nil
 }
 
-// scan reads the records in [from, to) in chunks and hands each chunk's
-// records to fn. It returns the end of the last whole record: less than
+// scan reads the frames in [from, to) in chunks and hands each chunk's
+// records to fn (the records before a damaged frame too, so that they are
+// not lost with it). It returns the end of the last whole frame: less than
 // to only when the file ends in a torn write.
 func (j *sqliteJournal) scan(from, to int64, fn func([]AuditRecord) error) (int64, error) {
 	off, chunk := from, int64(journalReadChunk)
@@ -174,27 +175,55 @@ func (j *sqliteJournal) scan(from, to int64, fn func([]AuditRecord) error) (int6
 		if _, err := j.f.ReadAt(b, off); err != nil {
 			return off, fmt.Errorf("store: read audit journal %s at %d: %w", j.path, off, err)
 		}
-		recs, end, torn, err := parseJournal(b)
-		if err != nil {
-			return off, fmt.Errorf("%w (%s, chunk at %d; move the file aside to start a new journal: its records are lost)", err, j.path, off)
-		}
+		recs, end, stop, zeroFrom, perr := parseJournal(b, off+n >= to)
 		if len(recs) > 0 {
 			if err := fn(recs); err != nil {
 				return off, err
 			}
 		}
-		off += int64(end)
-		if torn && off+int64(len(b)-end) >= to {
-			return off, nil // the file ends in a torn write
+		if perr != nil {
+			return off + int64(end), fmt.Errorf("%w (%s, chunk at %d; the records before it are kept; move the file aside to start a new journal: the records after it are lost)", perr, j.path, off)
 		}
-		if end == 0 {
-			// One record longer than the chunk: read more, up to the
-			// longest record and a byte beyond, so that its checksum is
-			// judged with what follows it.
-			chunk = min(2*chunk, journalFrameSize+journalMaxRecord+1)
+		base := off
+		off += int64(end)
+		switch stop {
+		case stopTorn:
+			return off, nil
+		case stopZeros:
+			zero, err := j.zerosTo(base+int64(zeroFrom), to)
+			if err != nil {
+				return off, err
+			}
+			if zero {
+				return off, nil // a torn final write
+			}
+			return off, fmt.Errorf("%w: a damaged or zeroed frame at %d of %s has data after it", errJournalCorrupt, off, j.path)
+		case stopMore:
+			if end == 0 {
+				// One frame longer than the chunk: read more, up to the
+				// longest frame and a byte beyond, so that its checksum
+				// is judged with what follows it.
+				chunk = min(2*chunk, journalFrameSize+journalMaxFrame+1)
+			}
 		}
 	}
 	return off, nil
+}
+
+// zerosTo reports whether the journal holds only zero bytes in [from, to).
+func (j *sqliteJournal) zerosTo(from, to int64) (bool, error) {
+	b := make([]byte, min(to-from, journalReadChunk))
+	for off := from; off < to; {
+		n := min(to-off, int64(len(b)))
+		if _, err := j.f.ReadAt(b[:n], off); err != nil {
+			return false, fmt.Errorf("store: read audit journal %s at %d: %w", j.path, off, err)
+		}
+		if !allZero(b[:n]) {
+			return false, nil
+		}
+		off += n
+	}
+	return true, nil
 }
 
 // appendJournal is AppendAudit with the journal: build continues the head
@@ -467,7 +496,12 @@ func (s *sqliteStore) syncJournal(ctx context.Context) error {
 	if err := s.ingest(ctx); err != nil {
 		return fmt.Errorf("store: audit journal: %w", err)
 	}
-	return nil
+	// A journal that refuses appends (a failed fsync) makes reads, and so
+	// /readyz, fail too: the node must not report ready.
+	s.j.mu.Lock()
+	err := s.j.failed
+	s.j.mu.Unlock()
+	return err
 }
 
 // stopIngester stops the background ingester and waits for it.
