@@ -115,6 +115,11 @@ const (
 	stopTorn                   // the rest is a write that never completed
 	stopMore                   // the frame at end reaches past b: read more
 	stopZeros                  // torn if the file holds only zeros from zeroFrom on, else corrupt
+	// stopDamaged: the frame at end fails a checksum and data follows it:
+	// torn if no valid frame starts anywhere after it (the damage is in
+	// the last append: a power loss can lose a page in the middle of it),
+	// else corrupt.
+	stopDamaged
 )
 
 // parseJournal decodes the frames in b (bytes of the journal after its
@@ -132,6 +137,10 @@ func parseJournal(b []byte, atEOF bool) (recs []AuditRecord, end int, stop parse
 	}
 	for end < len(b) {
 		rest := b[end:]
+		if len(rest) < journalFrameSize && !atEOF {
+			// Before the zero test: a length's leading bytes are zeros.
+			return recs, end, stopMore, 0, nil
+		}
 		if allZero(rest) {
 			stop, zeroFrom = torn(end)
 			return recs, end, stop, zeroFrom, nil
@@ -147,7 +156,7 @@ func parseJournal(b []byte, atEOF bool) (recs []AuditRecord, end int, stop parse
 				stop, zeroFrom = torn(end + 4)
 				return recs, end, stop, zeroFrom, nil
 			}
-			return recs, end, stopEnd, 0, fmt.Errorf("%w: damaged frame length at offset %d", errJournalCorrupt, end)
+			return recs, end, stopDamaged, 0, nil
 		}
 		n := int(binary.BigEndian.Uint32(rest))
 		if n > journalMaxFrame {
@@ -165,7 +174,7 @@ func parseJournal(b []byte, atEOF bool) (recs []AuditRecord, end int, stop parse
 				stop, zeroFrom = torn(end + journalFrameSize + n)
 				return recs, end, stop, zeroFrom, nil
 			}
-			return recs, end, stopEnd, 0, fmt.Errorf("%w: checksum mismatch in the frame at offset %d", errJournalCorrupt, end)
+			return recs, end, stopDamaged, 0, nil
 		}
 		for len(payload) > 0 {
 			r, size, ok := decodeJournalRecord(payload)
@@ -181,6 +190,17 @@ func parseJournal(b []byte, atEOF bool) (recs []AuditRecord, end int, stop parse
 		end += journalFrameSize + n
 	}
 	return recs, end, stopEnd, 0, nil
+}
+
+// validFrameAt reports whether b starts with a frame whose length and
+// payload checksums hold (b may end early: then it is not one).
+func validFrameAt(b []byte) bool {
+	if len(b) < journalFrameSize || crc32.Checksum(b[:4], journalCRC) != binary.BigEndian.Uint32(b[4:]) {
+		return false
+	}
+	n := int(binary.BigEndian.Uint32(b))
+	return n <= journalMaxFrame && len(b) >= journalFrameSize+n &&
+		crc32.Checksum(b[journalFrameSize:journalFrameSize+n], journalCRC) == binary.BigEndian.Uint32(b[8:])
 }
 
 func allZero(b []byte) bool {

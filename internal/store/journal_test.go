@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,14 +146,21 @@ func TestParseJournalTornAndCorrupt(t *testing.T) {
 	// before the damaged frame are still returned.
 	mid := bytes.Clone(b)
 	mid[len(one)+journalFrameSize+3] ^= 1
-	if got, _, _, _, err := parseJournal(mid, true); !errors.Is(err, errJournalCorrupt) || len(got) != 1 {
-		t.Fatalf("bad middle checksum: %d records, %v", len(got), err)
+	if got, end, stop, _, err := parseJournal(mid, true); err != nil || stop != stopDamaged || end != len(one) || len(got) != 1 {
+		t.Fatalf("bad middle checksum: %d records, stop %v at %d, %v", len(got), stop, end, err)
 	}
 	// A damaged length (its own checksum fails).
 	huge := bytes.Clone(b)
 	huge[len(one)] ^= 0x40
-	if got, _, _, _, err := parseJournal(huge, true); !errors.Is(err, errJournalCorrupt) || len(got) != 1 {
-		t.Fatalf("damaged length: %d records, %v", len(got), err)
+	if got, _, stop, _, err := parseJournal(huge, true); err != nil || stop != stopDamaged || len(got) != 1 {
+		t.Fatalf("damaged length: %d records, stop %v, %v", len(got), stop, err)
+	}
+	// A frame length over the limit with a valid checksum of its own.
+	over := bytes.Clone(b)
+	binary.BigEndian.PutUint32(over[len(one):], journalMaxFrame+1)
+	binary.BigEndian.PutUint32(over[len(one)+4:], crc32.Checksum(over[len(one):len(one)+4], journalCRC))
+	if _, _, _, _, err := parseJournal(over, true); !errors.Is(err, errJournalCorrupt) {
+		t.Fatalf("over-long frame: %v", err)
 	}
 	// Frames that do not continue each other's chain.
 	other := frames(bytes.Clone(one), chainRecords(AuditHead{Seq: 1, Hash: bytes.Repeat([]byte{9}, 32)}, 1, "x"))
@@ -584,4 +593,53 @@ func TestJournalFailedRefusesReads(t *testing.T) {
 	if _, err := st.LastAudit(context.Background()); err == nil || !strings.Contains(err.Error(), "sync audit journal failed") {
 		t.Fatalf("read on a failed journal: %v", err)
 	}
+}
+
+// TestJournalScanChunkBoundaries: the scan reads the journal in chunks;
+// wherever a chunk ends inside a frame (in its length's leading zero bytes
+// too), a healthy journal reads whole.
+func TestJournalScanChunkBoundaries(t *testing.T) {
+	if !journalSupported {
+		t.Skip("no audit journal on this platform")
+	}
+	path := filepath.Join(t.TempDir(), "k.db")
+	recs := chainRecords(AuditHead{}, 6, "k")
+	b := frames(journalHeader(1), recs)
+	if err := os.WriteFile(path+"-auditlog", b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := openJournal(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.f.Close()
+	old := journalReadChunk
+	t.Cleanup(func() { journalReadChunk = old })
+	for chunk := int64(1); chunk <= int64(len(b)); chunk++ {
+		journalReadChunk = chunk
+		var got []AuditRecord
+		end, err := j.scan(journalHeaderSize, int64(len(b)), func(r []AuditRecord) error { got = append(got, r...); return nil })
+		if err != nil || end != int64(len(b)) || len(got) != len(recs) {
+			t.Fatalf("chunk %d: %d records, end %d of %d, %v", chunk, len(got), end, len(b), err)
+		}
+	}
+}
+
+// TestJournalTornLastAppendHeaderLost: a power loss that zeroes the start
+// of the last append (its frame header) while later bytes of it survive
+// leaves no valid frame after the damage: a torn write, not corruption.
+func TestJournalTornLastAppendHeaderLost(t *testing.T) {
+	if !journalSupported {
+		t.Skip("no audit journal on this platform")
+	}
+	path := filepath.Join(t.TempDir(), "h.db")
+	recs := chainRecords(AuditHead{}, 4, "hl")
+	b := frames(journalHeader(1), recs[:3])
+	last, _ := appendJournalRecords(nil, recs[3:])
+	clear(last[:journalFrameSize+8])
+	if err := os.WriteFile(path+"-auditlog", append(b, last...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st := openTestSQLite(t, path)
+	wantChain(t, st, 3)
 }

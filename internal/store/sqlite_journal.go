@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sync"
@@ -62,7 +64,7 @@ const journalIngestDelay = 20 * time.Millisecond
 var journalLockTimeout = sqliteBusyTimeoutMS * time.Millisecond
 
 // journalReadChunk is how much of the journal one read takes.
-const journalReadChunk = 4 << 20
+var journalReadChunk int64 = 4 << 20 // a variable for the tests
 
 // openJournal opens (creating, 0600) the journal beside the database and
 // checks its header.
@@ -198,6 +200,15 @@ func (j *sqliteJournal) scan(from, to int64, fn func([]AuditRecord) error) (int6
 				return off, nil // a torn final write
 			}
 			return off, fmt.Errorf("%w: a damaged or zeroed frame at %d of %s has data after it", errJournalCorrupt, off, j.path)
+		case stopDamaged:
+			later, err := j.frameAfter(off+1, to)
+			if err != nil {
+				return off, err
+			}
+			if !later {
+				return off, nil // the damage is in the last append: torn
+			}
+			return off, fmt.Errorf("%w: a damaged frame at %d of %s has valid frames after it (the records before it are kept; move the file aside to start a new journal: the records from it on are lost)", errJournalCorrupt, off, j.path)
 		case stopMore:
 			if end == 0 {
 				// One frame longer than the chunk: read more, up to the
@@ -208,6 +219,38 @@ func (j *sqliteJournal) scan(from, to int64, fn func([]AuditRecord) error) (int6
 		}
 	}
 	return off, nil
+}
+
+// frameAfter reports whether a valid frame starts anywhere in [from, to).
+// Only damage makes it run; it reads the rest of the file once, checking
+// a 4-byte checksum at each offset, and a payload where that one holds.
+func (j *sqliteJournal) frameAfter(from, to int64) (bool, error) {
+	const window = 1 << 20
+	buf := make([]byte, window+journalFrameSize)
+	for off := from; off < to; off += window {
+		n := min(to-off, int64(len(buf)))
+		b := buf[:n]
+		if _, err := j.f.ReadAt(b, off); err != nil {
+			return false, fmt.Errorf("store: read audit journal %s at %d: %w", j.path, off, err)
+		}
+		for i := 0; i < int(min(n, window)); i++ {
+			if i+journalFrameSize > len(b) || crc32.Checksum(b[i:i+4], journalCRC) != binary.BigEndian.Uint32(b[i+4:]) {
+				continue
+			}
+			size := int64(binary.BigEndian.Uint32(b[i:]))
+			if size > journalMaxFrame || off+int64(i)+journalFrameSize+size > to {
+				continue
+			}
+			frame := make([]byte, journalFrameSize+size)
+			if _, err := j.f.ReadAt(frame, off+int64(i)); err != nil {
+				return false, fmt.Errorf("store: read audit journal %s at %d: %w", j.path, off+int64(i), err)
+			}
+			if validFrameAt(frame) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // zerosTo reports whether the journal holds only zero bytes in [from, to).
