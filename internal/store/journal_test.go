@@ -640,6 +640,96 @@ func TestJournalTornLastAppendHeaderLost(t *testing.T) {
 	if err := os.WriteFile(path+"-auditlog", append(b, last...), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Whatever the read chunk, the scan calls it torn after three records.
+	j, err := openJournal(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(b) + len(last))
+	old := journalReadChunk
+	for chunk := int64(1); chunk <= size; chunk++ {
+		journalReadChunk = chunk
+		n := 0
+		end, err := j.scan(journalHeaderSize, size, func(r []AuditRecord) error { n += len(r); return nil })
+		if err != nil || n != 3 || end != int64(len(b)) {
+			journalReadChunk = old
+			t.Fatalf("chunk %d: %d records, end %d, %v", chunk, n, end, err)
+		}
+	}
+	journalReadChunk = old
+	_ = j.f.Close()
 	st := openTestSQLite(t, path)
 	wantChain(t, st, 3)
+}
+
+// TestJournalSymlinkSharesJournal: a database opened through a symlink
+// and through its real name uses one journal (SQLite follows the link;
+// two journals would fork the chain).
+func TestJournalSymlinkSharesJournal(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.db")
+	a := openTestSQLite(t, real)
+	if a.j == nil {
+		t.Skip("no audit journal on this platform")
+	}
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	b := openTestSQLite(t, link)
+	a.stopIngester()
+	b.stopIngester()
+	appendJ(t, a, 1, "a")
+	appendJ(t, b, 1, "b")
+	wantChain(t, b, 2)
+	if _, err := os.Stat(link + "-auditlog"); !os.IsNotExist(err) {
+		t.Fatalf("a second journal beside the link: %v", err)
+	}
+}
+
+// TestJournalHeadAfterOthersAppend: a handle that emptied the journal
+// keeps its cached head only if its own append was the last one; here the
+// other handle appended after it (a mistake there forks the chain).
+func TestJournalHeadAfterOthersAppend(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	a, b := openTestSQLite(t, path), openTestSQLite(t, path)
+	if a.j == nil {
+		t.Skip("no audit journal on this platform")
+	}
+	a.stopIngester()
+	b.stopIngester()
+	appendJ(t, a, 1, "a")
+	appendJ(t, b, 1, "b")
+	if _, err := a.LastAudit(context.Background()); err != nil { // a empties the journal
+		t.Fatal(err)
+	}
+	appendJ(t, a, 1, "a")
+	wantChain(t, a, 3)
+}
+
+// TestJournalAppendTrimsTornTail: a writer that died mid-write (here: a
+// frame header claiming more bytes than follow) leaves a torn tail; the
+// next append writes over it, not after it, and the chain reads whole.
+func TestJournalAppendTrimsTornTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	st := openTestSQLite(t, path)
+	if st.j == nil {
+		t.Skip("no audit journal on this platform")
+	}
+	st.stopIngester()
+	appendJ(t, st, 1, "a")
+	next, _ := appendJournalRecords(nil, chainRecords(AuditHead{Seq: 1, Hash: bytes.Repeat([]byte{1}, 32)}, 1, "dead"))
+	f, err := os.OpenFile(path+"-auditlog", os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write(next[:len(next)/2]) // the other writer's half-done append
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendJ(t, st, 1, "b")
+	wantChain(t, st, 2)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -146,7 +147,15 @@ func openSQLite(ctx context.Context, loc Location) (*sqliteStore, error) {
 	s.ckKick, s.ckStop, s.ckDone = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go s.checkpointer()
 	if journalSupported {
-		j, err := openJournal(loc.Target, loc.SyncFull)
+		// The journal sits beside the file SQLite opens: through a
+		// symlink, that is the target (two names for one database must
+		// share one journal and one lock).
+		real, err := filepath.EvalSymlinks(loc.Target)
+		if err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("store: resolve sqlite path %s: %w", loc.Target, err)
+		}
+		j, err := openJournal(real, loc.SyncFull)
 		if err != nil {
 			_ = s.Close()
 			return nil, err

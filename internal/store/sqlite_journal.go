@@ -115,6 +115,9 @@ func (j *sqliteJournal) init() error {
 
 var errJournalClosed = errors.New("store: audit journal is closed")
 
+// errJournalMoved ends an unlocked copy pass whose file changed under it.
+var errJournalMoved = errors.New("store: audit journal changed during the copy")
+
 // usable says why appends must not go on (under mu).
 func (j *sqliteJournal) usable() error {
 	if j.closed {
@@ -199,7 +202,7 @@ func (j *sqliteJournal) scan(from, to int64, fn func([]AuditRecord) error) (int6
 			if zero {
 				return off, nil // a torn final write
 			}
-			return off, fmt.Errorf("%w: a damaged or zeroed frame at %d of %s has data after it", errJournalCorrupt, off, j.path)
+			fallthrough // data after the zeros: torn only if no valid frame is there
 		case stopDamaged:
 			later, err := j.frameAfter(off+1, to)
 			if err != nil {
@@ -425,7 +428,17 @@ func (s *sqliteStore) ingest(ctx context.Context) error {
 		// runs; the locked pass below copies only what came meanwhile. A
 		// failure here (the file emptied by another process meanwhile)
 		// is only noted: the locked pass decides.
-		if end, err := j.scan(j.igOff, size, func(recs []AuditRecord) error { return s.ingestRecords(ctx, recs) }); err == nil {
+		// Each chunk is copied only if, once read, the file is still the
+		// one measured: same generation (not emptied and refilled) and no
+		// shorter (no failed append taken back).
+		end, err := j.scan(j.igOff, size, func(recs []AuditRecord) error {
+			g, sz, err := j.lockedState()
+			if err != nil || g != gen || sz < size {
+				return errJournalMoved
+			}
+			return s.ingestRecords(ctx, recs)
+		})
+		if err == nil {
 			j.igOff = end
 		}
 	}
