@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/aigis-dev/aigis/internal/admin"
@@ -161,10 +162,17 @@ func Build(ctx context.Context, cfg *config.Config, deps BuildDeps) (*Runtime, e
 		metricsPath = cfg.Metrics.Path
 	}
 	l := cfg.Limits
+	metrics := NewMetrics()
+	if jb, ok := deps.Store.(interface{ AuditJournalBytes() int64 }); ok {
+		metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "aigis_audit_journal_bytes",
+			Help: "Bytes of audit events in the SQLite audit journal not yet copied into the database (near 0; grows only while the copy fails, and appends fail past 256 MiB).",
+		}, func() float64 { return float64(jb.AuditJournalBytes()) }))
+	}
 	g, err := New(Options{
 		Auth: auth, Policy: pol, Limiter: lim, KeyLimits: cfg.KeyLimits, Models: models,
 		Auditor: NewAuditor(rt.Audit), Guard: picker, Output: output, Admin: adm, ModelScan: scan, Ready: storePinger{deps.Store},
-		Logger: log, MetricsPath: metricsPath, AuditBodies: cfg.Audit.Bodies,
+		Logger: log, Metrics: metrics, MetricsPath: metricsPath, AuditBodies: cfg.Audit.Bodies,
 		Limits: Limits{
 			MaxBodyBytes: int64(l.MaxBodyBytes), MaxHeaderBytes: int(l.MaxHeaderBytes),
 			ReadHeaderTimeout: l.ReadHeaderTimeout.Std(), ReadTimeout: l.ReadTimeout.Std(), IdleTimeout: l.IdleTimeout.Std(),

@@ -286,6 +286,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 		`aigis_request_duration_seconds_bucket`,
 		`aigis_tokens_total{kind="prompt",model="gpt-4o"}`,
 		"aigis_audit_write_duration_seconds_count 2", // both requests audited before they were answered
+		"\naigis_audit_journal_bytes ",               // the SQLite store's journal backlog
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)

@@ -589,3 +589,18 @@ func syncDir(dir string) error {
 	}
 	return err
 }
+
+// AuditJournalBytes is how many bytes wait in the audit journal to be
+// copied into the table (0 without a journal): a gauge for operators. It
+// holds the last ~journalIngestDelay of appends, and grows toward
+// journalMaxBacklog only while the copy is failing.
+func (s *sqliteStore) AuditJournalBytes() int64 {
+	if s.j == nil {
+		return 0
+	}
+	fi, err := s.j.f.Stat() // an *os.File refuses once closed
+	if err != nil || fi.Size() < journalHeaderSize {
+		return 0
+	}
+	return fi.Size() - journalHeaderSize
+}
