@@ -166,7 +166,7 @@ func Build(ctx context.Context, cfg *config.Config, deps BuildDeps) (*Runtime, e
 	if jb, ok := deps.Store.(interface{ AuditJournalBytes() int64 }); ok {
 		metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "aigis_audit_journal_bytes",
-			Help: "Bytes of audit events in the SQLite audit journal not yet copied into the database (near 0; grows only while the copy fails, and appends fail past 256 MiB).",
+			Help: "Bytes of audit events in the SQLite audit journal not yet copied into the database (normally the last ~20 ms of events; grows only while the copy fails, and appends fail past 256 MiB).",
 		}, func() float64 { return float64(jb.AuditJournalBytes()) }))
 	}
 	g, err := New(Options{
