@@ -32,13 +32,17 @@ func chainRecords(head AuditHead, n int, tag string) []AuditRecord {
 	return recs
 }
 
-// appendJ appends n records through AppendAudit (the journal).
-func appendJ(t *testing.T, st *sqliteStore, n int, tag string) {
-	t.Helper()
-	err := st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
+// tryAppend appends n records through AppendAudit (the journal).
+func tryAppend(st *sqliteStore, n int, tag string) error {
+	return st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
 		return chainRecords(head, n, tag), nil
 	})
-	if err != nil {
+}
+
+// appendJ is tryAppend that must succeed.
+func appendJ(t *testing.T, st *sqliteStore, n int, tag string) {
+	t.Helper()
+	if err := tryAppend(st, n, tag); err != nil {
 		t.Fatalf("append %s: %v", tag, err)
 	}
 }
@@ -340,10 +344,7 @@ func TestJournalBacklogBounded(t *testing.T) {
 	t.Cleanup(func() { journalMaxBacklog = old })
 	n := 0
 	for ; n < 1000; n++ {
-		err := st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
-			return chainRecords(head, 1, "bl"), nil
-		})
-		if err != nil {
+		if err := tryAppend(st, 1, "bl"); err != nil {
 			if !strings.Contains(err.Error(), "not yet copied") {
 				t.Fatalf("append %d: %v", n, err)
 			}
@@ -379,9 +380,7 @@ func TestJournalLockBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	err = st.AppendAudit(context.Background(), func(head AuditHead) ([]AuditRecord, error) {
-		return chainRecords(head, 1, "lk"), nil
-	})
+	err = tryAppend(st, 1, "lk")
 	if err == nil || !strings.Contains(err.Error(), "another process has held it") {
 		t.Fatalf("append while the lock is held elsewhere: %v", err)
 	}
@@ -457,7 +456,7 @@ func TestJournalForkRefused(t *testing.T) {
 	if head, err := st.tableHead(context.Background()); err != nil || head.Seq != 3 {
 		t.Fatalf("table head %d (%v): the fork was copied", head.Seq, err)
 	}
-	if err := st.AppendAudit(context.Background(), func(h AuditHead) ([]AuditRecord, error) { return chainRecords(h, 1, "b"), nil }); err == nil {
+	if err := tryAppend(st, 1, "b"); err == nil {
 		t.Fatal("append accepted after the journal was found forked")
 	}
 }
@@ -483,7 +482,7 @@ func TestJournalCorruptionStopsAppends(t *testing.T) {
 	if _, err := st.ListAudit(context.Background(), 0, 10); !errors.Is(err, errJournalCorrupt) {
 		t.Fatalf("read over a damaged journal: %v", err)
 	}
-	err := st.AppendAudit(context.Background(), func(h AuditHead) ([]AuditRecord, error) { return chainRecords(h, 1, "b"), nil })
+	err := tryAppend(st, 1, "b")
 	if !errors.Is(err, errJournalCorrupt) {
 		t.Fatalf("append after the damage was found: %v", err)
 	}
@@ -506,7 +505,7 @@ func TestJournalClosedHandle(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := openTestSQLite(t, filepath.Join(dir, "c.db"))
-	if err := a.AppendAudit(context.Background(), func(h AuditHead) ([]AuditRecord, error) { return chainRecords(h, 1, "x"), nil }); !errors.Is(err, errJournalClosed) {
+	if err := tryAppend(a, 1, "x"); !errors.Is(err, errJournalClosed) {
 		t.Fatalf("append on a closed store: %v", err)
 	}
 	if _, err := a.LastAudit(context.Background()); err == nil {

@@ -530,17 +530,6 @@ func (s *sqliteStore) RevokeKey(ctx context.Context, id string, at time.Time) er
 // AppendAudit writes the records to the audit journal (sqlite_journal.go),
 // from which the ingester copies them into the table; where the journal is
 // not supported it appends to the table itself.
-//
-// appendSQLite runs BEGIN IMMEDIATE, INSERT per record, COMMIT on the
-// pinned writer connection, as prepared statements; a single record on a
-// cached head is one INSERT in autocommit mode instead (appendOne), whose
-// commit a commit hook confirms. The head is read from
-// the table only when this process does not know it (first append, after a
-// failure, or when another process appended in between). The statements
-// run under a context without cancellation, which spares the driver's
-// per-statement interrupt goroutines: lock waits are bounded by
-// busy_timeout and ctx is checked before the transaction starts, so a
-// commit is never interrupted half-way.
 func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: audit append: %w", err)
@@ -552,7 +541,17 @@ func (s *sqliteStore) AppendAudit(ctx context.Context, build func(head AuditHead
 }
 
 // appendSQLite appends to the audit_events table: the ingester's copy from
-// the journal, or every append where the journal is not supported.
+// the journal, or every append where the journal is not supported. It
+// runs BEGIN IMMEDIATE, INSERT per record, COMMIT on the
+// pinned writer connection, as prepared statements; a single record on a
+// cached head is one INSERT in autocommit mode instead (appendOne), whose
+// commit a commit hook confirms. The head is read from
+// the table only when this process does not know it (first append, after a
+// failure, or when another process appended in between). The statements
+// run under a context without cancellation, which spares the driver's
+// per-statement interrupt goroutines: lock waits are bounded by
+// busy_timeout and ctx is checked before the transaction starts, so a
+// commit is never interrupted half-way.
 func (s *sqliteStore) appendSQLite(ctx context.Context, build func(head AuditHead) ([]AuditRecord, error)) (err error) {
 	ctx = context.WithoutCancel(ctx)
 	s.appendMu.Lock()
