@@ -1037,6 +1037,34 @@ var rulePriorWeights = [2][NumCounts]float64{
 		sigDirective: 1.5, sigBreak: 0.2},
 }
 
+// docCoBonus is the logit added in document mode for each distinct strong
+// injection signal beyond the first (docStrongSignals, plus a decoded payload
+// that is itself an attack). One of them alone turns up in ordinary documents
+// now and then (a how-to that says "ignore the previous output", a chat
+// transcript with "User:" lines, a prompt guide); two different ones in one
+// document (a fake turn and an override, a chat-template header and text
+// addressing the model) are rare in benign text and the usual shape of an
+// indirect injection, evidence the per-signal weights, counted independently,
+// understate. Fixed, not learned, like rulePriorWeights.
+const docCoBonus = 3.0
+
+// docStrongSignals are the signals that mark text addressing the model from
+// inside a document.
+var docStrongSignals = [...]int{sigOverride, sigRoleSpoof, sigTemplate, sigDirective}
+
+func distinctDocSignals(a *Analysis) int {
+	n := 0
+	for _, i := range docStrongSignals {
+		if a.Counts[i] > 0 {
+			n++
+		}
+	}
+	if a.Encodings != 0 {
+		n++
+	}
+	return n
+}
+
 // NgramTrust scales the n-gram part of the logit: 1 for text written mostly
 // in Latin script, falling linearly to 0 as the share of non-Latin letters
 // goes from one half to all. The development data is almost all Latin
@@ -1100,6 +1128,9 @@ func RulePrior(a *Analysis, mode int) float64 {
 	var z float64
 	for i, c := range a.Counts {
 		z += rulePriorWeights[mode&1][i] * float64(min(c, 2))
+	}
+	if mode == ModeDocument {
+		z += docCoBonus * float64(max(0, distinctDocSignals(a)-1))
 	}
 	if a.Dense[15] > 0.5 {
 		z *= 3
