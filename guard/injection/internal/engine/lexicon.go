@@ -16,33 +16,54 @@ type lexEntry struct {
 }
 
 const (
-	enIgnore   = "ignore|ignoring|disregard|disregarding|forget|forgetting|skip|override|overriding|bypass|neglect|discard|abandon|overlook|dismiss|ditch|drop|erase|delete|clear|nevermind|stop|cancel|reset"
+	enIgnore   = "ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|neglect|discard|abandon|overlook|dismiss|ditch|nevermind"
+	// Verbs that are everyday words in technical text ("reset your
+	// settings", "clear all data", "delete all rules"): an override only
+	// with an instruction-like object and a prior-like qualifier.
+	enIgnoreWeak   = "skip|drop|erase|delete|clear|stop|cancel|reset"
+	enPriorCore    = "previous|prior|above|earlier|preceding|original|initial|your|system|developer|safety|ethical"
+	enInstructCore = "instructions|instruction|directions|directives|directive|prompts|prompt|guidelines|guideline|constraints|restrictions|programming|guidance|policies|filters|limitations|safeguards"
 	enPrior    = "previous|prior|above|earlier|preceding|former|original|initial|old|all|any|every|your|these|those|existing|system|given|current|default|preset|developer|safety|ethical|the"
-	enInstruct = "rest|data|document|documents|remaining|snippets|instructions|instruction|directions|direction|directives|directive|prompts|prompt|rules|rule|guidelines|guideline|commands|command|orders|constraints|restrictions|programming|training|guidance|policies|policy|context|messages|text|input|info|conversation|task|tasks|filters|limitations|boundaries|safeguards|settings|configuration|content|everything|anything|information|articles|article|sources|passages|excerpts"
+	enInstruct = "rest|data|document|documents|remaining|snippets|instructions|instruction|directions|direction|directives|directive|prompts|prompt|rules|rule|guidelines|guideline|commands|command|orders|constraints|restrictions|programming|training|guidance|policies|policy|context|messages|text|input|info|conversation|task|tasks|filters|limitations|boundaries|safeguards|settings|configuration|content|everything|anything|information|articles|article|sources|passages|excerpts|requests|request"
 )
 
 var lexicon = []lexEntry{
 	// ---- instruction override (English) ----
 	{sigOverride, enIgnore + " ~2 " + enPrior + " ~3 " + enInstruct},
+	{sigOverride, enIgnoreWeak + " ~2 " + enPriorCore + " ~3 " + enInstructCore},
+	{sigHijack, "ignore|disregard|forget|forgetting ~1 about ~2 rules|instructions|restrictions|guidelines|everything|programming"},
+	{sigOverride, "go|act|work|operate ~1 against ~2 your|the|my ~1 instructions|rules|guidelines|programming|training|policies|restrictions"},
+	{sigOverride, "don't|dont|not ~1 answer|respond|reply|evaluate|summarize|summarise|translate|analyze|analyse ~4 just|simply|only|instead ~1 output|print|say|write|respond|reply|answer|state|return"},
 	{sigOverride, "ignore|disregard|forget ~1 everything|anything|all ~3 above|before|previously|said|told|prior"},
 	{sigOverride, "ignore|disregard|forget ~2 what ~2 said|told|wrote|written|instructed"},
 	{sigOverride, "do|don't|dont ~1 not ~1 follow|obey ~2 previous|prior|above|your|original|system ~2 " + enInstruct},
-	{sigOverride, "new|updated|revised|real|actual|true|secret|hidden|additional|override|important|urgent ~1 instructions|instruction|task|directive|orders|rules|command"},
-	{sigOverride, "instead ~4 print|say|output|write|respond|reply|answer|tell|repeat|return"},
-	{sigOverride, "your|the ~1 new|real|only|actual|true ~1 task|goal|job|purpose|objective|mission ~1 is"},
+	{sigOverride, "new|real|actual|true|secret|hidden|override|urgent ~1 instructions|instruction|directive|directives|orders"},
+	// "new command(...)", "additional instructions", "important rules" are
+	// ordinary in code, manuals and prompts: a hijack count, not an override.
+	{sigHijack, "new ~1 task|rules|command"},
+	{sigHijack, "updated|revised|additional|important ~1 instructions|instruction|task|rules|orders"},
+	// "instead of using return, write…" is ordinary prose: "instead" must
+	// be followed at once by the verb, or joined to an override ("and
+	// instead say").
+	{sigOverride, "instead print|say|output|respond|reply|answer|tell|repeat"},
+	{sigOverride, "and|but|just ~1 instead ~2 print|say|output|write|respond|reply|answer|tell|repeat"},
+	{sigOverride, "your|the ~1 new|real|actual|true ~1 task|goal|job|purpose|objective|mission ~1 is"},
 	{sigHijack, "from|starting ~1 now|this|here ~2 on|onwards|forward|point"},
 	{sigOverride, "stop ~2 what ~1 you ~2 doing"},
 	{sigOverride, "this|these ~1 instructions|instruction ~3 override|overrides|supersede|supersedes|replace|replaces|take ~1 precedence|priority"},
-	{sigOverride, "highest|top|utmost ~1 priority"},
-	{sigOverride, "end ~1 of ~1 instructions|prompt|system|context|document|input"},
+	{sigHijack, "highest|top|utmost ~1 priority"},
+	{sigOverride, "end of instructions|prompt|system|context|document|input|session|conversation"},
+	{sigHijack, "focus|concentrate ~1 only|exclusively|solely ~2 on ~2 following|this|these"},
 	{sigOverride, "the ~1 above|previous ~2 was|is|were ~2 a|just ~2 test|joke|mistake|example|placeholder"},
-	{sigOverride, "admin|administrator|developer|system|root|sudo|debug|maintenance|god ~1 mode|override|access|command|privileges ~2 enabled|activated|on|granted|unlocked"},
+	{sigOverride, "admin|administrator|developer|system|root|sudo|debug|maintenance|god ~1 mode|override|access|command|privileges ~2 enabled|activated|granted|unlocked"},
 	// ---- role-play / persona jailbreak (English) ----
 	{sigPersona, "dan|stan|dude|aim|anti-dan|betterdan|evilbot|mongo|kevin|jailbreak|jailbroken|jailbreaking|unfiltered|uncensored|unrestricted|amoral|unethical|unhinged"},
 	{sigPersona, "do ~1 anything ~1 now"},
 	{sigPersona, "developer|dev|god|chaos|opposite|evil|dark|unrestricted|unlocked|freedom|uncensored|jailbreak|sudo|debug ~1 mode"},
 	{sigPersonaBreak, "no|without|zero|free|removed|lifted|bypass|ignore|break|broken ~2 restrictions|restriction|limits|limitations|filters|filter|censorship|guidelines|rules|boundaries|constraints|ethics|morals|morality|safeguards|policies|policy"},
 	{sigPersona, "stay|remain|keep ~1 in ~1 character"},
+	{sigPersonaBreak, "as ~1 if|though ~2 you ~2 no ~2 instructions|rules|restrictions|guidelines|filters|limits|limitations"},
+	{sigPersonaBreak, "like ~1 you ~1 don't|dont|didn't|didnt ~1 have ~2 instructions|rules|restrictions|guidelines|filters|limits|limitations"},
 	{sigFrame, "now ~1 you ~1 are|will ~1 be|act|play|become"},
 	{sigFrame, "you're|youre ~1 now"},
 	{sigPersona, "break|breaking ~1 character"},
@@ -65,12 +86,17 @@ var lexicon = []lexEntry{
 	{sigLeak, "repeat|print|output|copy ~2 the ~1 words|text|lines ~1 above"},
 	{sigLeak, "repeat|recite|print|reveal|spell ~3 instructions|prompt|priorinstructions|rules ~2 given|back|above|verbatim|word"},
 	{sigLeak, "begins|starts|starting ~2 with ~1 you ~1 are"},
+	{sigLeak, "reveal|show|print|repeat|output|list|display|recite|dump|spell|disclose ~3 your ~1 instructions|prompt|guidelines|directives"},
 	// ---- text that addresses the model reading it (indirect injection) ----
 	{sigDirective, "in|into|to|within|throughout ~1 your ~1 response|responses|reply|replies|answer|answers|summary|output|outputs|completion|solution|translation|explanation"},
 	{sigDirective, "when|while|before|after ~2 you ~1 summarize|summarise|summarizing|respond|reply|answer|process|read|translate|generate|write"},
 	{sigDirective, "if ~1 you ~1 are ~2 ai|assistant|llm|chatbot|model|gpt|claude|copilot|bot|agent"},
 	{sigDirective, "ai|llm|language|automated|assistant ~1 assistant|assistants|model|models|agent|agents|systems|screening ~2 reading|processing|summarizing|parsing|evaluating|reviewing|must|should|note"},
 	{sigDirective, "note|attention|message|instructions|instruction ~1 to|for ~1 the ~1 ai|assistant|llm|model|agent|bot"},
+	{sigDirective, "note|notice|message|instructions ~1 to|for ~1 automated|ai ~1 analysis|screening|review|reviewers|systems|software|tools|agents|models|assistants|readers|parsers"},
+	{sigDirective, "may|must|should|shall|will|can ~1 not|never ~1 deviate"},
+	{sigDirective, "invisible|hidden ~2 to|from ~1 humans|human|people"},
+	{sigDirective, "visible ~2 to ~1 ai|llm|llms|models|bots|machines|assistants|chatbots|crawlers"},
 	{sigDirective, "dear|hey|hi|hello ~1 ai|assistant|llm|chatbot|model|agent|bot|chatgpt|gpt|claude"},
 	{sigDirective, "modify|change|append|add|begin|start|end|include|insert|replace|translate|encode ~3 your ~1 response|reply|answer|output|summary"},
 	// hiding the action from the user, or steering what the user is told.
