@@ -1034,7 +1034,7 @@ var rulePriorWeights = [2][NumCounts]float64{
 	// an indirect injection; personas and role play are ordinary content.
 	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 1.0,
 		sigLeak: 1.0, sigSplit: 1.0, sigManyShot: 0.5, sigInvisible: 1.0, sigSmuggling: 3, sigHomoglyph: 1.5,
-		sigDirective: 1.5, sigBreak: 0.2},
+		sigDirective: 3.0, sigBreak: 0.2},
 }
 
 // docCoBonus is the logit added in document mode for each distinct strong
