@@ -1037,6 +1037,13 @@ var rulePriorWeights = [2][NumCounts]float64{
 		sigDirective: 3.0, sigBreak: 0.2},
 }
 
+// FramingOnly reports whether a text's only lexicon evidence is persona
+// framing ("I want you to act as a travel guide"): no rule-breaking,
+// override, leak, template, persona-jailbreak or goal-hijack hit.
+func FramingOnly(a *Analysis) bool {
+	return a.Dense[25] == 1 && a.Counts[sigPersona] == 0 && a.Counts[sigHijack] == 0
+}
+
 // docCoBonus is the logit added in document mode for each distinct strong
 // injection signal beyond the first (docStrongSignals, plus a decoded payload
 // that is itself an attack). One of them alone turns up in ordinary documents

@@ -270,6 +270,9 @@ func TestPersonaFramingFeature(t *testing.T) {
 	if jb.Dense[25] != 0 || jb.Counts[sigBreak] < 2 || jb.Counts[sigPersona] == 0 {
 		t.Errorf("jailbreak persona: framing-only %v, persona %d, break %d", jb.Dense[25], jb.Counts[sigPersona], jb.Counts[sigBreak])
 	}
+	if !FramingOnly(&benign) || FramingOnly(&jb) {
+		t.Errorf("FramingOnly: benign persona %v, jailbreak persona %v", FramingOnly(&benign), FramingOnly(&jb))
+	}
 	if RulePrior(&jb, ModeUser) <= RulePrior(&benign, ModeUser) {
 		t.Errorf("rule prior: jailbreak %.2f <= benign persona %.2f", RulePrior(&jb, ModeUser), RulePrior(&benign, ModeUser))
 	}

