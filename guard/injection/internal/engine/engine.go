@@ -538,7 +538,9 @@ func (e *Engine) structure(norm, low []byte, a *Analysis) {
 // gibberish scores the last line of the text for GCG-style adversarial
 // suffixes: the share of whitespace-separated tokens that mix letters with
 // several punctuation marks or flip case inside a word. Lines that look like
-// code are not scored.
+// code are not scored. Four or more standalone "[", "]" or "!" tokens on
+// the line (GCG suffixes appended to a request, "[ [ [ [unity define") score
+// at least 0.5.
 func gibberish(norm []byte) float32 {
 	tail := bytes.TrimRight(norm, " \t\r\n")
 	if nl := bytes.LastIndexByte(tail, '\n'); nl >= 0 {
@@ -552,8 +554,13 @@ func gibberish(norm []byte) float32 {
 		bytes.Contains(tail, []byte("::")) || bytes.Contains(tail, []byte("self.")) || bytes.Contains(tail, []byte("return ")) {
 		return 0
 	}
-	total, weird := 0, 0
+	total, weird, lone := 0, 0, 0
 	for _, f := range bytes.Fields(tail) {
+		if len(f) <= 2 && len(bytes.Trim(f, "[]!")) == 0 {
+			// standalone brackets and bangs ("[ [ [ [", "! ! !"): GCG
+			// suffixes are full of them, prose and markdown are not.
+			lone++
+		}
 		if len(f) < 3 {
 			continue
 		}
@@ -582,6 +589,9 @@ func gibberish(norm []byte) float32 {
 		if letters > 0 && (punct >= 2 || (flips >= 1 && letters >= 6)) {
 			weird++
 		}
+	}
+	if lone >= 4 && total >= 4 {
+		return max(0.5, float32(weird)/float32(total))
 	}
 	if total < 6 || weird < 3 {
 		return 0
