@@ -202,7 +202,7 @@ func (s *slot) has(id int32) bool {
 // New compiles the lexicon and attaches a model (nil: signals only, score 0).
 func New(m *Model) (*Engine, error) {
 	e := &Engine{dict: make(map[string]int32, 1024), model: m}
-	for _, le := range slices.Concat(lexicon, lexiconMulti, lexiconMore) {
+	for _, le := range slices.Concat(lexicon, lexiconMulti, lexiconMore, lexiconLangs) {
 		p, err := e.compile(le)
 		if err != nil {
 			return nil, err
@@ -229,7 +229,7 @@ func New(m *Model) (*Engine, error) {
 			}
 		}
 	}
-	for _, ph := range append(phrases[:len(phrases):len(phrases)], phrasesMulti...) {
+	for _, ph := range slices.Concat(phrases, phrasesMulti, phrasesLangs) {
 		e.phrases = append(e.phrases, []byte(ph.pattern))
 		e.phraseSig = append(e.phraseSig, ph.signal)
 	}
@@ -454,7 +454,7 @@ func matchFrom(p *pattern, toks []token, i int) bool {
 
 func (e *Engine) matchPhrases(low []byte, r *textnorm.Report, counts *[NumCounts]int) {
 	l := &r.Letters
-	if l[textnorm.ScriptHan]+l[textnorm.ScriptKana]+l[textnorm.ScriptHangul]+l[textnorm.ScriptArabic]+l[textnorm.ScriptDevanagari] == 0 {
+	if l[textnorm.ScriptHan]+l[textnorm.ScriptKana]+l[textnorm.ScriptHangul]+l[textnorm.ScriptArabic]+l[textnorm.ScriptDevanagari]+l[textnorm.ScriptThai] == 0 {
 		return
 	}
 	for i, ph := range e.phrases {
@@ -1130,6 +1130,23 @@ var stopLang = func() map[string]uint8 {
 		"és", "az", "egy", "hogy", "nem", "meg", "minden", "vagy", "kérlek",
 		"và", "của", "là", "các", "không", "cho", "tôi", "bạn", "có", "những", "này", "được", "một", "với",
 		"yang", "di", "itu", "ini", "tidak", "saya", "kamu", "anda", "untuk", "dengan", "ke", "dari", "adalah", "semua", "akan",
+		// Latin-script languages of lexicon_langs.go. Left out because they
+		// are English words too, or common in English text as names, codes
+		// and abbreviations (checked on the development data): i, a, u, in,
+		// on, no, so, see, man, mans, bus, bet, par, var, nav, tau, pole, din,
+		// may, akin, ay, ya, ma, mo, pa, ha, hi, em, com, sam, ali, ara, lang,
+		// sem, bi, ba, hindi, po (.po files), wa, li (<li>), ko, ar, od, su
+		// (Unix commands), oled, els, ets, ki, kung, kami, tai, mina, sina,
+		// mimi, quan. Kept although they are abbreviations too: un, ne, ir
+		// (the commonest words of Latvian, South Slavic and Lithuanian).
+		"je", "se", "da", "za", "koji", "koja", "koje", "kako", "što", "šta", "gdje", "gde", "ili", "nije", "ovo", "ovaj", "mogu", "molim", "sve", "jer", "iz", "već", "samo", "treba", "može", "sva", "svi", "ne",
+		"kaj", "tudi", "lahko", "kje", "prosim", "zelo", "že", "še", "če", "ker", "jaz", "kateri", "katera", "kakšen", "kakšna", "kakšno", "vsa", "vse", "vsi", "zdaj", "sedaj", "naprej",
+		"amb", "és", "això", "són", "molt", "també", "perquè", "què", "aquest", "aquesta", "dels", "pel", "meu", "meva", "teu", "teva", "puc", "vull", "seu", "seva",
+		"ir", "yra", "kad", "kaip", "kur", "kas", "aš", "jis", "mes", "jūs", "iš", "labai", "prašau", "mano", "tavo", "kokia", "koks", "kodėl", "kada", "buvo", "gali", "į", "ką", "nėra", "esi", "nuo",
+		"un", "ka", "kā", "es", "viņš", "viņa", "mēs", "uz", "vai", "lūdzu", "kāpēc", "tev", "tavs", "šis", "šī", "tas", "tā", "ļoti", "būs", "arī",
+		"mis", "kui", "aga", "või", "oli", "olen", "kõik", "palun", "kuidas", "kus", "miks", "mida", "seda", "minu", "sinu", "väga", "siin", "nüüd", "ning", "kes", "mulle", "sulle",
+		"kwa", "ni", "katika", "hii", "huu", "kama", "lakini", "sana", "tafadhali", "gani", "wapi", "nini", "wewe", "yeye", "sisi", "kuna", "pia", "sasa", "ili", "cha", "vya", "hapa", "hiyo", "yako", "yangu", "zako", "wako", "lako", "yote", "zote", "wote",
+		"ang", "ng", "mga", "siya", "ako", "ikaw", "tayo", "sila", "ito", "iyan", "iyon", "pero", "ano", "saan", "paano", "bakit", "kailan", "rin", "naman", "nang",
 	} {
 		if _, ok := m[w]; !ok {
 			m[w] = 1
