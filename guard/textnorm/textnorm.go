@@ -133,7 +133,12 @@ func AppendNormalized(dst []byte, s string, r *Report) []byte {
 			r.Bidi++
 			continue
 		case isInvisible(c):
-			if c != 0x200D || !emojiNeighbour(dst, wn) { // ZWJ inside emoji sequences is legitimate
+			switch {
+			case c == 0x200D && emojiNeighbour(dst, wn): // ZWJ inside emoji sequences is legitimate
+			case (c == 0x200C || c == 0x200D) && joinerScript(lastRune(dst, word[:wn])):
+				// ZWNJ/ZWJ after an Arabic-script or Indic letter is
+				// ordinary spelling (Persian "می‌خواهم", Hindi, Bengali)
+			default:
 				r.Invisible++
 			}
 			continue
@@ -189,6 +194,30 @@ func emojiNeighbour(dst []byte, wn int) bool {
 
 func isBidi(c rune) bool {
 	return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C
+}
+
+// lastRune is the rune before the current position: the last of the word
+// being collected, or else the last one written.
+func lastRune(dst []byte, word []rune) rune {
+	if len(word) > 0 {
+		return word[len(word)-1]
+	}
+	c, _ := utf8.DecodeLastRune(dst)
+	return c
+}
+
+// joinerScript reports whether c is a letter or mark of a script whose
+// ordinary spelling uses zero-width (non-)joiners: Arabic script (Persian,
+// Urdu, Kurdish…) and the Indic scripts.
+func joinerScript(c rune) bool {
+	switch {
+	case c >= 0x0600 && c <= 0x06FF, c >= 0x0750 && c <= 0x077F, c >= 0x08A0 && c <= 0x08FF,
+		c >= 0xFB50 && c <= 0xFDFF, c >= 0xFE70 && c <= 0xFEFC:
+		return unicode.IsLetter(c) || unicode.IsMark(c)
+	case c >= 0x0900 && c <= 0x0DFF: // Devanagari … Sinhala
+		return unicode.IsLetter(c) || unicode.IsMark(c)
+	}
+	return false
 }
 
 func isInvisible(c rune) bool {

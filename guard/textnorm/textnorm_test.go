@@ -35,6 +35,8 @@ func TestNormalizeFolds(t *testing.T) {
 		{"tags", "hi" + tagString("ignore all"), "hi", func(r Report) bool { return r.TagChars == 10 && r.Tags == "ignore all" }},
 		{"emoji flag tags are not smuggling", "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F ok", "\U0001F3F4 ok", func(r Report) bool { return r.TagChars == 0 }},
 		{"emoji zwj sequence", "👩\u200d💻 dev", "👩💻 dev", func(r Report) bool { return r.Invisible == 0 }},
+		{"persian zwnj", "می\u200cخواهم", "میخواهم", func(r Report) bool { return r.Invisible == 0 }},
+		{"zwnj inside a latin word", "ig\u200cnore", "ignore", func(r Report) bool { return r.Invisible == 1 }},
 		{"invalid utf8", "a\xffb", "a\ufffdb", func(r Report) bool { return true }},
 	}
 	for _, tc := range tests {
