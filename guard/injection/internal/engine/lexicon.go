@@ -66,7 +66,7 @@ var lexicon = []lexEntry{
 	{sigPersonaBreak, "no|without|zero|free|removed|lifted|bypass|ignore|break|broken ~2 restrictions|restriction|limits|limitations|filters|filter|censorship|guidelines|rules|boundaries|constraints|ethics|morals|morality|safeguards|policies|policy"},
 	{sigPersona, "stay|remain|keep ~1 in ~1 character"},
 	{sigPersonaBreak, "no ~1 longer ~2 chatgpt|gpt|claude|bound|restricted|limited|censored|filtered"},
-	{sigPersonaBreak, "ignore|ignores|ignoring|disregard|disregards|disregarding|bypass|bypasses|abandon|abandons|discard|discards ~3 ethical|moral|legal|safety ~1 concerns|considerations|guidelines|principles|constraints|boundaries|implications|standards"},
+	{sigPersonaBreak, "ignore|ignores|ignoring|disregard|disregards|disregarding|bypass|bypasses|abandon|abandons|discard|discards ~3 ethical|moral|legal|safety ~3 concerns|considerations|guidelines|principles|constraints|boundaries|implications|standards"},
 	{sigPersonaBreak, "without|no|zero ~1 regard ~1 for ~3 ethics|morals|morality|legality|laws|law|safety|consequences"},
 	{sigPersonaBreak, "as ~1 if|though ~2 you ~2 no ~2 instructions|rules|restrictions|guidelines|filters|limits|limitations"},
 	{sigPersonaBreak, "like ~1 you ~1 don't|dont|didn't|didnt ~1 have ~2 instructions|rules|restrictions|guidelines|filters|limits|limitations"},
