@@ -433,23 +433,36 @@ func (e *Engine) matchLexicon(toks []token, counts *[NumCounts]int) {
 	}
 }
 
+// matchFrom reports whether p matches with its first slot at token i. Each
+// later slot may match any token within its gap, and every candidate is
+// tried ("disregard all ethical or legal concerns": the first qualifier
+// "ethical" is too far from "concerns", the second, "legal", is not). The
+// search is bounded: at most maxBacktrack candidate tokens per start, so
+// hostile text that repeats slot words cannot make matching explode.
 func matchFrom(p *pattern, toks []token, i int) bool {
-	pos := i
-	for k := 1; k < len(p.slots); k++ {
-		sl := &p.slots[k]
-		found := -1
-		for j := pos + 1; j < len(toks) && j <= pos+1+sl.gap; j++ {
-			if sl.has(toks[j].id) {
-				found = j
-				break
-			}
+	budget := maxBacktrack
+	return matchSlots(p.slots[1:], toks, i, &budget)
+}
+
+const maxBacktrack = 32
+
+func matchSlots(slots []slot, toks []token, pos int, budget *int) bool {
+	if len(slots) == 0 {
+		return true
+	}
+	sl := &slots[0]
+	for j := pos + 1; j < len(toks) && j <= pos+1+sl.gap; j++ {
+		if !sl.has(toks[j].id) {
+			continue
 		}
-		if found < 0 {
+		if *budget--; *budget < 0 {
 			return false
 		}
-		pos = found
+		if matchSlots(slots[1:], toks, j, budget) {
+			return true
+		}
 	}
-	return true
+	return false
 }
 
 func (e *Engine) matchPhrases(low []byte, r *textnorm.Report, counts *[NumCounts]int) {
