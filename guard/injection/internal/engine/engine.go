@@ -1119,7 +1119,10 @@ func NgramTrust(a *Analysis) float64 {
 // of the lexicon written in Latin script); the first value given wins.
 var stopLang = func() map[string]uint8 {
 	m := map[string]uint8{}
-	for _, w := range []string{"the", "and", "is", "you", "of", "to", "what", "this", "that", "are", "for", "with", "it", "in", "a", "an", "be", "on", "my", "me"} {
+	// "in" is not among them: it is as common in German, Dutch, Italian and
+	// Slovenian (where it means "and"), and counting it as English kept
+	// such text from reading as foreign.
+	for _, w := range []string{"the", "and", "is", "you", "of", "to", "what", "this", "that", "are", "for", "with", "it", "a", "an", "be", "on", "my", "me"} {
 		m[w] = 0
 	}
 	for _, w := range []string{
