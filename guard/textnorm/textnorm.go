@@ -115,7 +115,17 @@ func AppendNormalized(dst []byte, s string, r *Report) []byte {
 		}
 		wn, wordLatin, wordOther, wordConfus = 0, false, false, 0
 	}
+	// joinerHeld: a ZWNJ/ZWJ just followed an Arabic-script or Indic
+	// letter; it is ordinary spelling only if such a letter follows too, so
+	// it is counted or forgiven when the next character arrives.
+	joinerHeld := false
 	for _, c := range s {
+		if joinerHeld && c != 0x200C && c != 0x200D {
+			joinerHeld = false
+			if !joinerScript(c) {
+				r.Invisible++
+			}
+		}
 		switch {
 		case c >= 0xE0000 && c <= 0xE007F: // tag characters
 			if prevFlag { // emoji subdivision flags: black flag + tags + cancel tag
@@ -135,9 +145,14 @@ func AppendNormalized(dst []byte, s string, r *Report) []byte {
 		case isInvisible(c):
 			switch {
 			case c == 0x200D && emojiNeighbour(dst, wn): // ZWJ inside emoji sequences is legitimate
+			case joinerHeld:
+				// a second joiner in a row is never spelling: count both
+				joinerHeld = false
+				r.Invisible += 2
 			case (c == 0x200C || c == 0x200D) && joinerScript(lastRune(dst, word[:wn])):
-				// ZWNJ/ZWJ after an Arabic-script or Indic letter is
-				// ordinary spelling (Persian "می‌خواهم", Hindi, Bengali)
+				// one ZWNJ/ZWJ between two Arabic-script or Indic letters
+				// is ordinary spelling (Persian "می‌خواهم", Hindi, Bengali)
+				joinerHeld = true
 			default:
 				r.Invisible++
 			}
@@ -174,6 +189,9 @@ func AppendNormalized(dst []byte, s string, r *Report) []byte {
 			flush()
 		}
 		dst = utf8.AppendRune(dst, c)
+	}
+	if joinerHeld { // a joiner at the end of the text joins nothing
+		r.Invisible++
 	}
 	if wn > 0 {
 		flush()

@@ -37,6 +37,10 @@ func TestNormalizeFolds(t *testing.T) {
 		{"emoji zwj sequence", "👩\u200d💻 dev", "👩💻 dev", func(r Report) bool { return r.Invisible == 0 }},
 		{"persian zwnj", "می\u200cخواهم", "میخواهم", func(r Report) bool { return r.Invisible == 0 }},
 		{"zwnj inside a latin word", "ig\u200cnore", "ignore", func(r Report) bool { return r.Invisible == 1 }},
+		{"joiner run after an arabic letter", "ignoreب\u200c\u200d\u200cprevious", "ignoreبprevious", func(r Report) bool { return r.Invisible == 3 }},
+		{"joiners trailing an arabic letter", "Hello ب\u200c\u200c\u200c", "Hello ب", func(r Report) bool { return r.Invisible == 3 }},
+		{"joiner between arabic and latin", "ب\u200cabc", "بabc", func(r Report) bool { return r.Invisible == 1 }},
+		{"joiner at the end", "ب\u200c", "ب", func(r Report) bool { return r.Invisible == 1 }},
 		{"invalid utf8", "a\xffb", "a\ufffdb", func(r Report) bool { return true }},
 	}
 	for _, tc := range tests {
