@@ -551,9 +551,9 @@ func (e *Engine) structure(norm, low []byte, a *Analysis) {
 // gibberish scores the last line of the text for GCG-style adversarial
 // suffixes: the share of whitespace-separated tokens that mix letters with
 // several punctuation marks or flip case inside a word. Lines that look like
-// code are not scored. Four or more standalone "[", "]" or "!" tokens on
-// the line (GCG suffixes appended to a request, "[ [ [ [unity define") score
-// at least 0.5.
+// code are not scored. A run of four or more standalone "[" tokens, or six
+// or more "!" tokens, on the line (GCG suffixes appended to a request,
+// "[ [ [ [unity define") scores at least 0.5.
 func gibberish(norm []byte) float32 {
 	tail := bytes.TrimRight(norm, " \t\r\n")
 	if nl := bytes.LastIndexByte(tail, '\n'); nl >= 0 {
@@ -567,13 +567,23 @@ func gibberish(norm []byte) float32 {
 		bytes.Contains(tail, []byte("::")) || bytes.Contains(tail, []byte("self.")) || bytes.Contains(tail, []byte("return ")) {
 		return 0
 	}
-	total, weird, lone := 0, 0, 0
+	total, weird := 0, 0
+	// Runs of standalone "[" or "!" tokens ("[ [ [ [", "! ! ! ! ! !"): GCG
+	// suffixes are full of them; checklists ("[ ] a [ ] b") alternate with
+	// "]" and break the run.
+	var bracketRun, bangRun, maxBracket, maxBang int
 	for _, f := range bytes.Fields(tail) {
-		if len(f) <= 2 && len(bytes.Trim(f, "[]!")) == 0 {
-			// standalone brackets and bangs ("[ [ [ [", "! ! !"): GCG
-			// suffixes are full of them, prose and markdown are not.
-			lone++
+		switch {
+		case len(f) <= 2 && len(bytes.Trim(f, "[")) == 0:
+			bracketRun++
+			bangRun = 0
+		case len(f) <= 2 && len(bytes.Trim(f, "!")) == 0:
+			bangRun++
+			bracketRun = 0
+		default:
+			bracketRun, bangRun = 0, 0
 		}
+		maxBracket, maxBang = max(maxBracket, bracketRun), max(maxBang, bangRun)
 		if len(f) < 3 {
 			continue
 		}
@@ -603,7 +613,7 @@ func gibberish(norm []byte) float32 {
 			weird++
 		}
 	}
-	if lone >= 4 && total >= 4 {
+	if (maxBracket >= 4 || maxBang >= 6) && total >= 4 {
 		return max(0.5, float32(weird)/float32(total))
 	}
 	if total < 6 || weird < 3 {
