@@ -25,7 +25,7 @@ package engine
 var lexiconLangs = []lexEntry{
 	// ---- Croatian, Serbian and Bosnian (Latin script) ----
 	// Also carries Slovenian "ignoriraj"/"preskoči" with Slovenian objects.
-	{sigOverride, "ignoriraj|ignorirajte|ignoriši|ignorišite|ignorisi|ignorisite|zanemari|zanemarite|zaboravi|zaboravite|preskoči|preskočite|preskoci|odbaci|odbacite ~4 upute|uputa|uputama|uputstva|uputstvo|uputstava|instrukcije|instrukcija|naredbe|naredbi|pravila|smjernice|smernice|prethodne|prethodna|prethodnih|prijašnje|ranije|navodila|navodil|prejšnja|prejšnje|prejšnjih"},
+	{sigOverride, "ignoriraj|ignorirajte|ignoriši|ignorišite|ignorisi|ignorisite|zanemari|zanemarite|zaboravi|zaboravite|odbaci|odbacite ~4 upute|uputa|uputama|uputstva|uputstvo|uputstava|instrukcije|instrukcija|naredbe|naredbi|pravila|smjernice|smernice|navodila|navodil"},
 	{sigOverride, "ne ~1 slijedi|slijedite|sledi|sledite|prati|pratite|poštuj|poštujte|postuj|slušaj|slušajte|slusaj ~3 upute|uputa|uputstva|instrukcije|pravila|naredbe|prethodne|prethodna"},
 	{sigHijack, "zaboravi|zaboravite ~1 sve|svega"},
 	{sigHijack, "tvoj|vaš|vas ~1 novi ~1 zadatak"},
@@ -42,7 +42,7 @@ var lexiconLangs = []lexEntry{
 	{sigPersonaBreak, "nikad|nikada ~1 ne ~1 odbijaj|odbij|odbijaš|odbijajte"},
 	{sigLeak, "sistemski|sustavski ~1 prompt|upit|poziv|ukaz"},
 	{sigLeak, "sistemske|sustavske ~1 upute|uputstva|instrukcije|poruke"},
-	{sigLeak, "pokaži|pokažite|pokazi|otkrij|otkrijte|ponovi|ponovite|reci|recite|ispiši|ispišite|ispisi|napiši|napišite|napisi|daj|dajte|prikaži|prikažite ~3 lozinku|lozinke|šifru|sifru|zaporku"},
+	{sigLeak, "pokaži|pokažite|pokazi|otkrij|otkrijte|reci|recite|daj|dajte|prikaži|prikažite ~3 lozinku|lozinke|šifru|sifru|zaporku"},
 	{sigLeak, "pokaži|pokažite|pokazi|otkrij|otkrijte|ponovi|ponovite|reci|recite|ispiši|ispišite|ispisi|napiši|napišite|napisi|daj|dajte|prikaži|prikažite ~3 svoje|tvoje|vaše|svoja|tvoja|vaša|početne|izvorne|skrivene|tajne ~1 upute|uputstva|instrukcije|naredbe|pravila"},
 
 	// ---- Serbian, Bosnian and Macedonian (Cyrillic script) ----
@@ -54,7 +54,7 @@ var lexiconLangs = []lexEntry{
 	{sigHijack, "уместо|умјесто ~1 тога"},
 	{sigHijack, "наместо ~1 тоа"},
 	// ---- Bulgarian ----
-	{sigOverride, "игнорирай|игнорирайте|забрави|забравете|пренебрегни|пренебрегнете|пропусни|пропуснете|отхвърли ~4 инструкции|инструкциите|указания|указанията|правила|правилата|команди|командите|предишни|предишните|горните|горепосочените"},
+	{sigOverride, "игнорирай|игнорирайте|забрави|забравете|пренебрегни|пренебрегнете|отхвърли ~4 инструкции|инструкциите|указания|указанията|правила|правилата|команди|командите"},
 	{sigOverride, "не ~1 следвай|следвайте|спазвай|спазвайте|изпълнявай|изпълнявайте ~3 инструкции|инструкциите|указанията|правилата|предишните"},
 	{sigHijack, "забрави|забравете ~1 всичко"},
 	{sigHijack, "твоята|вашата ~1 нова ~1 задача"},
@@ -79,7 +79,7 @@ var lexiconLangs = []lexEntry{
 	{sigLeak, "покажи|покажите|покажете|откриј|откријте|разкрий|разкрийте|понови|поновите|повтори|повторете|реци|реците|кажи|кажете|испиши|напиши|дај|дајте|дай ~3 своја|своје|твоја|твоје|твоите|своите|скривените|почетните|първоначалните|оригиналните|тајните ~1 упутства|упуте|инструкције|инструкции|инструкциите|упатства|упатствата|указания|указанията|правила|правилата"},
 
 	// ---- Slovenian ("ignoriraj", "preskoči" are in the Croatian entry) ----
-	{sigOverride, "pozabi|pozabite|prezri|prezrite|zavrzi|zavrzite ~4 navodila|navodil|navodilih|ukaze|ukazov|pravila|pravil|smernice|prejšnja|prejšnje|prejšnjih|predhodna|predhodne|zgornja"},
+	{sigOverride, "pozabi|pozabite|prezri|prezrite|zavrzi|zavrzite ~4 navodila|navodil|navodilih|ukaze|ukazov|pravila|pravil|smernice"},
 	{sigOverride, "ne ~1 upoštevaj|upoštevajte|upostevaj|ubogaj|ubogajte|poslušaj|poslušajte ~3 navodil|navodila|pravil|pravila|ukazov|prejšnjih"},
 	{sigHijack, "pozabi|pozabite ~2 vse"},
 	{sigHijack, "tvoja|vaša ~1 nova ~1 naloga"},
@@ -97,7 +97,7 @@ var lexiconLangs = []lexEntry{
 	{sigLeak, "pokaži|pokažite|razkrij|razkrijte|ponovi|ponovite|povej|povejte|izpiši|izpišite|napiši|napišite|daj|dajte ~3 svoja|tvoja|vaša|sistemska|začetna|prvotna|skrita ~1 navodila|ukaze"},
 
 	// ---- Catalan (Spanish "prompt del sistema" and "imagina que" already match) ----
-	{sigOverride, "ignora|ignoreu|ignori|ignorar|oblida|oblideu|oblidi|oblidar|omet|ometeu|descarta|descarteu ~4 instruccions|regles|indicacions|ordres|directrius|anteriors|prèvies"},
+	{sigOverride, "ignora|ignoreu|ignori|ignorar|oblida|oblideu|oblidi|oblidar|descarta|descarteu ~4 instruccions|regles|indicacions|ordres|directrius"},
 	{sigOverride, "no ~1 segueixis|seguiu|segueixi|obeeixis|obeïu|compleixis|complis ~3 instruccions|regles|indicacions|ordres|anteriors"},
 	{sigOverride, "no ~1 facis|feu|faci ~1 cas ~3 instruccions|regles|indicacions|anteriors"},
 	{sigHijack, "oblida|oblideu|oblida-ho|oblideu-ho ~2 tot"},
@@ -115,11 +115,11 @@ var lexiconLangs = []lexEntry{
 	{sigPersonaBreak, "mai ~2 rebutgis|refusis|neguis|rebutgeu|refuseu"},
 	{sigPersonaBreak, "no ~2 rebutgis|refusis|neguis ~1 mai"},
 	{sigLeak, "missatge|instruccions|indicacions ~1 del ~1 sistema"},
-	{sigLeak, "mostra'm|mostreu|mostri|revela'm|reveleu|repeteix|repetiu|digues|digues-me|digueu|digueu-me|escriu|escriu-me|dona'm|dóna'm|doneu-me|imprimeix ~4 prompt|contrasenya"},
+	{sigLeak, "mostra'm|mostreu|mostri|revela'm|reveleu|digues|digues-me|digueu|digueu-me|dona'm|dóna'm|doneu-me|imprimeix ~4 prompt|contrasenya"},
 	{sigLeak, "mostra|mostra'm|mostreu|revela|revela'm|repeteix|repetiu|digues|digues-me|escriu|dona'm|dóna'm ~3 teves|vostres|seves ~1 instruccions|indicacions|regles"},
 
 	// ---- Lithuanian ----
-	{sigOverride, "ignoruok|ignoruokite|pamiršk|pamirškite|nepaisyk|nepaisykite|praleisk|praleiskite|atmesk|atmeskite ~4 instrukcijas|instrukcijų|nurodymus|nurodymų|taisykles|taisyklių|komandas|komandų|ankstesnes|ankstesnius|ankstesnių|ankstesnį|aukščiau"},
+	{sigOverride, "ignoruok|ignoruokite|pamiršk|pamirškite|nepaisyk|nepaisykite|atmesk|atmeskite ~4 instrukcijas|instrukcijų|nurodymus|nurodymų|taisykles|taisyklių|komandas|komandų"},
 	{sigOverride, "nesilaikyk|nesilaikykite|nevykdyk|nevykdykite|neklausyk|neklausykite ~3 instrukcijų|nurodymų|taisyklių|ankstesnių"},
 	{sigHijack, "pamiršk|pamirškite ~1 viską|visa"},
 	{sigHijack, "tavo|jūsų ~1 nauja|naujoji ~1 užduotis"},
@@ -134,11 +134,11 @@ var lexiconLangs = []lexEntry{
 	{sigPersonaBreak, "be ~1 apribojimų|cenzūros|filtrų|taisyklių|etikos|moralės"},
 	{sigPersonaBreak, "niekada|niekuomet ~1 neatsisakyk|neatsisakykite|neatmesk|neatmeskite"},
 	{sigLeak, "sistemos ~1 raginimas|raginimą|raginimo|promptas|promptą|instrukcijas"},
-	{sigLeak, "parodyk|parodykite|atskleisk|atskleiskite|pakartok|pakartokite|pasakyk|pasakykite|išvesk|parašyk|parašykite|duok ~3 slaptažodį|slaptažodžius"},
+	{sigLeak, "parodyk|parodykite|atskleisk|atskleiskite|pasakyk|pasakykite|išvesk|duok ~3 slaptažodį|slaptažodžius"},
 	{sigLeak, "parodyk|parodykite|atskleisk|atskleiskite|pakartok|pakartokite|pasakyk|pasakykite|išvesk|parašyk|parašykite|duok ~3 savo|tavo|jūsų|pradines|paslėptas ~1 instrukcijas|nurodymus|taisykles|raginimą"},
 
 	// ---- Latvian ----
-	{sigOverride, "ignorē|ignorējiet|aizmirsti|aizmirstiet|izlaid|izlaidiet ~4 instrukcijas|instrukciju|instrukcijām|norādījumus|norādījumu|noteikumus|noteikumu|komandas|iepriekšējās|iepriekšējos|iepriekšējo|iepriekšējām|augstāk"},
+	{sigOverride, "ignorē|ignorējiet|aizmirsti|aizmirstiet ~4 instrukcijas|instrukciju|instrukcijām|norādījumus|norādījumu|noteikumus|noteikumu|komandas"},
 	{sigOverride, "neievēro|neievērojiet|neseko|nesekojiet|nepildi|nepildiet ~3 instrukcijas|instrukcijām|norādījumus|norādījumiem|noteikumus|noteikumiem|iepriekšējās|iepriekšējos"},
 	{sigOverride, "neņem|neņemiet ~1 vērā ~3 instrukcijas|norādījumus|noteikumus|iepriekšējās|iepriekšējos"},
 	{sigHijack, "aizmirsti|aizmirstiet ~1 visu"},
@@ -154,11 +154,11 @@ var lexiconLangs = []lexEntry{
 	{sigPersonaBreak, "bez ~1 ierobežojumiem|cenzūras|filtriem|noteikumiem|ētikas|morāles"},
 	{sigPersonaBreak, "nekad ~2 neatsaki|neatsakiet|neatsakies|neatteic"},
 	{sigLeak, "sistēmas ~1 uzvedni|uzvedne|promptu|instrukcijas|norādījumus"},
-	{sigLeak, "parādi|parādiet|atklāj|atklājiet|atkārto|atkārtojiet|pasaki|pasakiet|izvadi|uzraksti|uzrakstiet|dod ~3 paroli|paroles"},
+	{sigLeak, "parādi|parādiet|atklāj|atklājiet|pasaki|pasakiet|izvadi|dod ~3 paroli|paroles"},
 	{sigLeak, "parādi|parādiet|atklāj|atklājiet|atkārto|atkārtojiet|pasaki|pasakiet|izvadi|uzraksti|uzrakstiet|dod ~3 savas|tavas|jūsu|sākotnējās|slēptās ~1 instrukcijas|norādījumus|noteikumus"},
 
 	// ---- Estonian ----
-	{sigOverride, "ignoreeri|ignoreerige|unusta|unustage|eira|eirake ~4 juhiseid|juhised|juhiste|juhendeid|reegleid|reeglid|reeglite|käske|käsud|eelmisi|eelnevaid|varasemaid|eelmised|eelnevad|varasemad|ülaltoodud"},
+	{sigOverride, "ignoreeri|ignoreerige|unusta|unustage|eira|eirake ~4 juhiseid|juhised|juhiste|juhendeid|reegleid|reeglid|reeglite|käske|käsud"},
 	{sigOverride, "jäta|jätke ~3 juhised|juhiseid|reeglid|reegleid|eelmised|eelnevad|varasemad ~3 tähelepanuta"},
 	{sigOverride, "ära|ärge ~1 järgi|järgige|täida|täitke|kuula|kuulake ~3 juhiseid|juhiseid|reegleid|käske|eelmisi|varasemaid"},
 	{sigHijack, "unusta|unustage ~1 kõik"},
@@ -174,7 +174,7 @@ var lexiconLangs = []lexEntry{
 	{sigPersonaBreak, "piiranguteta|tsensuurita|filtriteta|reegliteta|eetikata|moraalita"},
 	{sigPersonaBreak, "ära|ärge|mitte ~1 kunagi ~1 keeldu|keelduge"},
 	{sigLeak, "süsteemi ~1 viip|viipa|prompt|prompti|juhised|juhiseid"},
-	{sigLeak, "näita|näidake|paljasta|paljastage|korda|korrake|ütle|öelge|kirjuta|kirjutage|väljasta|anna ~3 parool|parooli|salasõna"},
+	{sigLeak, "näita|näidake|paljasta|paljastage|ütle|öelge|väljasta|anna ~3 parool|parooli|salasõna"},
 	{sigLeak, "näita|näidake|paljasta|paljastage|korda|korrake|ütle|öelge|kirjuta|kirjutage|väljasta|anna ~3 oma|sinu|teie|algsed|algseid|varjatud ~1 juhised|juhiseid|reeglid|reegleid"},
 
 	// ---- Persian (ZWNJ is removed by the normalizer: دستورالعمل‌های → دستورالعملهای) ----
@@ -200,9 +200,9 @@ var lexiconLangs = []lexEntry{
 	{sigLeak, "دستورالعملهایت|دستوراتت|پرامپتت|دستورالعملهایتان|دستوراتتان ~3 بگو|بگویید|بنویس|بنویسید|فاش|نشان|تکرار"},
 
 	// ---- Urdu ----
-	{sigOverride, "ہدایات|ہدایت|ہدایتوں|احکامات|احکام|قواعد|اصول|اصولوں ~4 انداز|نظرانداز ~1 کریں|کرو|کر|کیجیے|کیجئے"},
+	{sigOverride, "ہدایات|ہدایت|ہدایتوں|احکامات|احکام|قواعد|اصول|اصولوں ~4 انداز|نظرانداز کریں|کرو|کیجیے|کیجئے"},
 	{sigOverride, "ہدایات|ہدایت|ہدایتوں|احکامات|قواعد|اصولوں ~4 بھول ~1 جاؤ|جائیں|جاو|جائیے"},
-	{sigOverride, "ہدایات|ہدایتوں|احکامات|قواعد|اصولوں ~3 عمل ~1 نہ|مت"},
+	{sigOverride, "ہدایات|ہدایتوں|احکامات|قواعد|اصولوں ~3 عمل ~1 نہ|مت کریں|کرو|کیجیے|کیجئے"},
 	{sigHijack, "سب ~1 کچھ ~1 بھول"},
 	{sigHijack, "کا|تمہارا|تمھارا|تیرا ~1 نیا ~1 کام|ٹاسک|مشن|ہدف"},
 	{sigHijack, "اس ~1 کے ~1 بجائے|بجاۓ"},
@@ -216,13 +216,14 @@ var lexiconLangs = []lexEntry{
 	{sigPersonaBreak, "کبھی ~2 انکار ~1 نہ|مت"},
 	{sigLeak, "سسٹم ~1 پرامپٹ|پرومپٹ|ہدایات|میسج|پیغام"},
 	{sigLeak, "پاس ~1 ورڈ ~4 بتاؤ|بتائیں|بتاو|دکھاؤ|دکھائیں|لکھو|لکھیں"},
-	{sigLeak, "پاسورڈ ~4 بتاؤ|بتائیں|بتاو|دکھاؤ|دکھائیں|لکھو|لکھیں"},
+	{sigLeak, "پاسورڈ ~4 بتاؤ|بتائیں|بتاو|دکھاؤ|دکھائیں"},
 	{sigLeak, "اپنی|اپنے|تمہاری|آپ ~2 ہدایات|پرامپٹ ~3 بتاؤ|بتائیں|دکھاؤ|دکھائیں|لکھو|لکھیں|دہراؤ|دہرائیں"},
 
 	// ---- Bengali ----
-	{sigOverride, "নির্দেশ|নির্দেশনা|নির্দেশাবলী|নির্দেশগুলো|নির্দেশগুলি|নির্দেশনাগুলো|নির্দেশনাগুলি|নিয়ম|নিয়মগুলো|নিয়মগুলি|নিয়মাবলী|আদেশ|আদেশগুলো ~3 উপেক্ষা|অগ্রাহ্য ~1 করো|করুন|কর|করবে|করবেন"},
+	{sigOverride, "নির্দেশ|নির্দেশনা|নির্দেশাবলী|নির্দেশগুলো|নির্দেশগুলি|নির্দেশনাগুলো|নির্দেশনাগুলি|নিয়ম|নিয়মগুলো|নিয়মগুলি|নিয়মাবলী|আদেশ|আদেশগুলো ~3 উপেক্ষা|অগ্রাহ্য করো|করুন|কর"},
 	{sigOverride, "নির্দেশ|নির্দেশনা|নির্দেশাবলী|নির্দেশগুলো|নির্দেশগুলি|নির্দেশনাগুলো|নির্দেশনাগুলি|নিয়ম|নিয়মগুলো|নিয়মগুলি|নিয়মাবলী|আদেশ|আদেশগুলো ~3 ভুলে ~1 যাও|যান"},
-	{sigOverride, "নির্দেশ|নির্দেশনা|নির্দেশাবলী|নির্দেশগুলো|নির্দেশগুলি|নিয়ম|নিয়মগুলো|নিয়মগুলি ~2 মেনো|অনুসরণ ~2 না"},
+	{sigOverride, "নির্দেশ|নির্দেশনা|নির্দেশাবলী|নির্দেশগুলো|নির্দেশগুলি|নিয়ম|নিয়মগুলো|নিয়মগুলি ~2 মেনো না"},
+	{sigOverride, "নির্দেশ|নির্দেশনা|নির্দেশাবলী|নির্দেশগুলো|নির্দেশগুলি|নিয়ম|নিয়মগুলো|নিয়মগুলি ~2 অনুসরণ করবেন|করো|কোরো না"},
 	{sigHijack, "সবকিছু|সব ~2 ভুলে ~1 যাও|যান"},
 	{sigHijack, "তোমার|আপনার ~1 নতুন ~1 কাজ|দায়িত্ব|লক্ষ্য"},
 	{sigHijack, "এর|তার ~1 বদলে|পরিবর্তে"},
@@ -237,11 +238,11 @@ var lexiconLangs = []lexEntry{
 	{sigPersonaBreak, "কোনো|কোন ~1 বিধিনিষেধ|সীমাবদ্ধতা|নিষেধাজ্ঞা|সেন্সরশিপ ~1 নেই"},
 	{sigPersonaBreak, "কখনো|কখনও|কখনোই ~3 প্রত্যাখ্যান|অস্বীকার ~2 না"},
 	{sigLeak, "সিস্টেম ~1 প্রম্পট|প্রম্পটটি|নির্দেশ|নির্দেশনা|নির্দেশাবলী|বার্তা"},
-	{sigLeak, "পাসওয়ার্ড|পাসওয়ার্ডটি ~3 বলো|বলুন|দেখাও|দেখান|লেখো|লিখুন|প্রকাশ"},
+	{sigLeak, "পাসওয়ার্ড|পাসওয়ার্ডটি ~3 বলো|বলুন|দেখাও|দেখান|প্রকাশ"},
 	{sigLeak, "তোমার|আপনার ~2 নির্দেশ|নির্দেশনা|নির্দেশাবলী|প্রম্পট ~3 দেখাও|দেখান|বলো|বলুন|লেখো|লিখুন|প্রকাশ|পুনরাবৃত্তি"},
 
 	// ---- Swahili ----
-	{sigOverride, "puuza|puuzeni|sahau|sahauni|achana|achaneni ~4 maagizo|maelekezo|amri|sheria|kanuni|miongozo|awali|yaliyotangulia|zilizotangulia|yaliyopita|zilizopita"},
+	{sigOverride, "puuza|puuzeni|sahau|sahauni ~4 maagizo|maelekezo|amri|sheria|kanuni|miongozo"},
 	{sigOverride, "usifuate|msifuate|usitii|msitii|usizingatie|msizingatie ~3 maagizo|maelekezo|amri|sheria|kanuni|miongozo"},
 	{sigHijack, "sahau|sahauni ~1 kila ~1 kitu"},
 	{sigHijack, "kazi ~1 yako ~1 mpya"},
@@ -262,7 +263,7 @@ var lexiconLangs = []lexEntry{
 	{sigLeak, "onyesha|onyesheni|fichua|rudia|niambie|tuambie|andika|toa|nipe|taja ~3 maagizo|maelekezo ~1 yako"},
 
 	// ---- Tagalog / Filipino (Taglish "i-ignore" is one token) ----
-	{sigOverride, "kalimutan|kalimutin|balewalain|ipagwalang-bahala|isantabi|i-ignore|iignore|i-disregard ~5 tagubilin|instruksyon|instruksiyon|instructions|utos|panuntunan|patakaran|alituntunin|naunang|nakaraang"},
+	{sigOverride, "kalimutan|kalimutin|balewalain|ipagwalang-bahala|isantabi|i-ignore|iignore|i-disregard ~5 tagubilin|instruksyon|instruksiyon|instructions|utos|panuntunan|patakaran|alituntunin"},
 	{sigOverride, "huwag ~1 pansinin|sundin|sundan|intindihin|pakinggan ~5 tagubilin|instruksyon|instruksiyon|instructions|utos|panuntunan|patakaran|alituntunin|naunang|nakaraang"},
 	{sigHijack, "kalimutan ~2 lahat"},
 	{sigHijack, "bago ~1 mong ~1 gawain|tungkulin|misyon|trabaho"},
@@ -302,5 +303,5 @@ var phrasesLangs = []lexEntry{
 	{sigLeak, "พรอมต์ระบบ"}, {sigLeak, "พร้อมต์ระบบ"}, {sigLeak, "พรอมท์ระบบ"}, {sigLeak, "พร้อมท์ระบบ"},
 	{sigLeak, "ข้อความระบบของคุณ"}, {sigLeak, "คําสั่งระบบของคุณ"}, {sigLeak, "คําสั่งของคุณคืออะไร"}, {sigLeak, "แสดงคําสั่งของคุณ"},
 	{sigLeak, "เปิดเผยคําสั่ง"}, {sigLeak, "คําสั่งเริ่มต้นของคุณ"}, {sigLeak, "บอกรหัสผ่าน"}, {sigLeak, "เปิดเผยรหัสผ่าน"},
-	{sigLeak, "แสดงรหัสผ่าน"}, {sigLeak, "รหัสผ่านลับ"},
+	{sigLeak, "รหัสผ่านลับ"},
 }

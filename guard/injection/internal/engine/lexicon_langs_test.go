@@ -167,3 +167,42 @@ func TestLexiconForms(t *testing.T) {
 		}
 	}
 }
+
+// Everyday sentences in the new languages that share words with the
+// override and leak patterns: "skip the previous chapters", "forget your
+// previous worries", "do not ignore the instructions", "if the rules are not
+// followed", "repeat the password", the Thai show-password toggle.
+func TestLangsLexiconPrecision(t *testing.T) {
+	e, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Scratch{}
+	for _, benign := range []string{
+		"Preskoči prethodna poglavlja i čitaj od trećeg.",
+		"Пропуснете предишните стъпки, ако вече сте ги направили.",
+		"Unusta eelmised mured ja naudi puhkust.",
+		"Kalimutan mo na ang nakaraang relasyon mo.",
+		"Sahau yaliyopita, tuangalie mbele.",
+		"Zaboravite prethodne lozinke nakon promjene.",
+		"ہدایات کو نظر انداز نہ کریں۔",
+		"ہدایات پر عمل نہ کرنے کی صورت میں جرمانہ ہوگا۔",
+		"নির্দেশাবলী উপেক্ষা করবেন না।",
+		"নিয়ম অনুসরণ না করলে জরিমানা হবে।",
+	} {
+		if a := e.Analyze(benign, ModeDocument, s); a.Counts[sigOverride] > 0 {
+			t.Errorf("%q: override fired", benign)
+		}
+	}
+	for _, benign := range []string{
+		"Ponovite lozinku za potvrdu.",
+		"Korda parooli kinnitamiseks.",
+		"Atkārtojiet paroli.",
+		"Repeteix la contrasenya.",
+		"คลิกแสดงรหัสผ่าน",
+	} {
+		if a := e.Analyze(benign, ModeDocument, s); a.Counts[sigLeak] > 0 {
+			t.Errorf("%q: prompt_leak fired", benign)
+		}
+	}
+}
