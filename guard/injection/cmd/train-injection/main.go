@@ -40,7 +40,7 @@ func run() error {
 		seed    = flag.Uint64("seed", 1, "shuffle seed")
 		hard    = flag.Float64("hard-weight", 3, "weight multiplier for hard benign rows")
 		persona = flag.Float64("persona-weight", 4, "weight multiplier for the hand-written benign persona prompts")
-		framing = flag.Float64("framing-weight", 0.25, "weight multiplier for user attack rows whose only lexicon evidence is persona framing")
+		framing = flag.Float64("framing-weight", 0.25, "weight multiplier for user attack rows whose persona evidence is framing alone (0 means the default, 0.25)")
 		indir   = flag.Bool("indirect", false, "train on the hand-written indirect-injection snippets and their benign look-alikes")
 		indirW  = flag.Float64("indirect-weight", 0.5, "weight multiplier for the documents carrying those snippets")
 		evalOff = flag.Bool("no-eval", false, "skip the held-out evaluation")

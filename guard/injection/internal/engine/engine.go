@@ -1070,9 +1070,10 @@ var rulePriorWeights = [2][NumCounts]float64{
 		sigDirective: 3.0, sigBreak: 0.2},
 }
 
-// FramingOnly reports whether a text's only lexicon evidence is persona
-// framing ("I want you to act as a travel guide"): no rule-breaking,
-// override, leak, template, persona-jailbreak or goal-hijack hit.
+// FramingOnly reports whether a text's persona evidence is framing alone
+// ("I want you to act as a travel guide"): framing fired and no
+// rule-breaking, override, leak, template-token, persona-jailbreak or
+// goal-hijack hit did. Model directives and fake turns are not looked at.
 func FramingOnly(a *Analysis) bool {
 	return a.Dense[25] == 1 && a.Counts[sigPersona] == 0 && a.Counts[sigHijack] == 0
 }
@@ -1085,7 +1086,9 @@ func FramingOnly(a *Analysis) bool {
 // document (a fake turn and an override, a chat-template header and text
 // addressing the model) are rare in benign text and the usual shape of an
 // indirect injection, evidence the per-signal weights, counted independently,
-// understate. Fixed, not learned, like rulePriorWeights.
+// understate. Fixed, not learned, like rulePriorWeights; being part of the
+// rule prior, it is tripled or doubled with it for mostly non-Latin or
+// foreign-language text (RulePrior).
 const docCoBonus = 3.0
 
 // docStrongSignals are the signals that mark text addressing the model from

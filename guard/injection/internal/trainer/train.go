@@ -27,7 +27,7 @@ type Config struct {
 	// whose only lexicon evidence is persona framing (engine.FramingOnly):
 	// label-ambiguous rows, such as deepset's copies of
 	// awesome-chatgpt-prompts personas ("I want you to act as a linux
-	// terminal") labeled as attacks (default 0.25).
+	// terminal") labeled as attacks (0 means the default, 0.25).
 	FramingOnlyWeight float64
 	// Indirect inserts the hand-written indirect-injection snippets and
 	// their benign look-alikes (IndirectSnippets) into benign training
