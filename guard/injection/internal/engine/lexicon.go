@@ -113,7 +113,7 @@ var lexicon = []lexEntry{
 	{sigSplit, "concatenate|combine|join|merge|append ~4 strings|string|variables|parts|pieces|letters|words|tokens|characters|a|b|x|y|z"},
 	{sigSplit, "smartgpt|predict_mask"},
 	// ---- German ----
-	{sigOverride, "ignoriere|ignorier|ignorieren|ignoriert|vergiss|vergessen|vergesst|missachte|missachten|überspringe ~4 anweisungen|anweisung|instruktionen|befehle|regeln|vorgaben|aufgaben|alles|vorherigen|vorherige|bisherigen|obigen"},
+	{sigOverride, "ignoriere|ignorier|ignorieren|ignoriert|vergiss|vergessen|vergesst|missachte|missachten ~4 anweisungen|anweisung|instruktionen|befehle|regeln|vorgaben|aufgaben|alles"},
 	{sigOverride, "neue|neuen|wichtige ~1 anweisung|anweisungen|aufgabe|aufgaben"},
 	{sigFrame, "du ~1 bist ~1 jetzt|nun|ab|ab jetzt"},
 	{sigFrame, "jetzt|nun ~1 bist ~1 du"},
@@ -124,7 +124,7 @@ var lexicon = []lexEntry{
 	{sigPersona, "entwicklermodus|entwickler-modus"},
 	{sigLeak, "zeig|zeige|gib|verrate|wiederhole|nenne|sag ~4 systemprompt|systemanweisung|anweisungen|passwort|prompt|geheimnis|kennwort"},
 	// ---- French ----
-	{sigOverride, "ignore|ignorez|ignorer|oublie|oubliez|oublier|négliger|néglige ~4 instructions|consignes|règles|directives|ordres|précédentes|précédents|ci-dessus"},
+	{sigOverride, "ignore|ignorez|ignorer|oublie|oubliez|oublier|négliger|néglige ~4 instructions|consignes|règles|directives|ordres"},
 	{sigOverride, "nouvelles|nouvelle ~1 instructions|consignes|tâche"},
 	{sigFrame, "tu|vous ~1 es|êtes ~1 maintenant|désormais"},
 	{sigFrame, "à|a ~1 partir ~1 de ~1 maintenant"},
@@ -135,7 +135,7 @@ var lexicon = []lexEntry{
 	{sigPersona, "mode ~1 développeur|developpeur"},
 	{sigLeak, "montre|montrez|affiche|affichez|révèle|révélez|répète|répétez|donne|donnez|dis|dites ~4 prompt|instructions|consignes|passe|secret"},
 	// ---- Spanish ----
-	{sigOverride, "ignora|ignore|ignorar|ignoren|olvida|olvide|olvidar|omite|omitir|desobedece ~4 instrucciones|reglas|indicaciones|órdenes|directrices|anteriores|todo"},
+	{sigOverride, "ignora|ignore|ignorar|ignoren|olvida|olvide|olvidar|desobedece ~4 instrucciones|reglas|indicaciones|órdenes|directrices|todo"},
 	{sigOverride, "nuevas|nueva ~1 instrucciones|tarea|orden"},
 	{sigFrame, "ahora ~1 eres|serás"},
 	{sigFrame, "a ~1 partir ~1 de ~1 ahora"},
@@ -145,7 +145,7 @@ var lexicon = []lexEntry{
 	{sigPersona, "modo ~1 desarrollador"},
 	{sigLeak, "muestra|muéstrame|revela|revelame|revélame|repite|dime|imprime|dame ~4 prompt|instrucciones|contraseña|secreto|sistema"},
 	// ---- Italian ----
-	{sigOverride, "ignora|ignorate|ignorare|dimentica|dimenticate|dimenticare|trascura|tralascia ~4 istruzioni|regole|indicazioni|direttive|precedenti|tutto"},
+	{sigOverride, "ignora|ignorate|ignorare|dimentica|dimenticate|dimenticare|trascura|tralascia ~4 istruzioni|regole|indicazioni|direttive|tutto"},
 	{sigFrame, "ora|adesso ~1 sei"},
 	{sigFrame, "d'ora|da ~1 ora|in ~1 in|poi"},
 	{sigFrame, "fingi|fai ~1 finta|di|che"},
@@ -153,7 +153,7 @@ var lexicon = []lexEntry{
 	{sigPersona, "modalità ~1 sviluppatore"},
 	{sigLeak, "mostra|mostrami|rivela|rivelami|ripeti|dimmi|stampa|dammi ~4 prompt|istruzioni|password|segreto"},
 	// ---- Portuguese ----
-	{sigOverride, "ignore|ignora|ignorar|esqueça|esqueca|esquece|esquecer|desconsidere|desconsidera ~4 instruções|instrucoes|regras|orientações|orientacoes|diretrizes|anteriores|tudo"},
+	{sigOverride, "ignore|ignora|ignorar|esqueça|esqueca|esquece|esquecer|desconsidere|desconsidera ~4 instruções|instrucoes|regras|orientações|orientacoes|diretrizes|tudo"},
 	{sigFrame, "agora ~1 você|voce|tu ~1 é|e|és"},
 	{sigFrame, "a ~1 partir ~1 de ~1 agora"},
 	{sigFrame, "finja|finge|fingir ~2 que|ser"},
@@ -161,7 +161,7 @@ var lexicon = []lexEntry{
 	{sigPersona, "modo ~1 desenvolvedor"},
 	{sigLeak, "mostre|mostra|revele|revela|repita|repete|diga|imprima ~4 prompt|instruções|instrucoes|senha|segredo"},
 	// ---- Dutch ----
-	{sigOverride, "negeer|negeren|vergeet|vergeten ~4 instructies|instructie|regels|aanwijzingen|opdrachten|vorige|eerdere|alles"},
+	{sigOverride, "negeer|negeren|vergeet|vergeten ~4 instructies|instructie|regels|aanwijzingen|opdrachten|alles"},
 	{sigFrame, "je|jij ~1 bent ~1 nu"},
 	{sigFrame, "vanaf ~1 nu"},
 	{sigFrame, "doe ~1 alsof"},
@@ -169,7 +169,7 @@ var lexicon = []lexEntry{
 	{sigPersona, "ontwikkelaarsmodus"},
 	{sigLeak, "toon|laat|herhaal|geef|onthul ~4 prompt|instructies|wachtwoord|systeemprompt|geheim"},
 	// ---- Russian ----
-	{sigOverride, "игнорируй|игнорируйте|игнорировать|проигнорируй|проигнорируйте|забудь|забудьте|отбрось|отмени ~4 инструкции|инструкций|инструкциях|указания|указаний|правила|правил|команды|предыдущие|всё|все"},
+	{sigOverride, "игнорируй|игнорируйте|игнорировать|проигнорируй|проигнорируйте|забудь|забудьте|отбрось|отмени ~4 инструкции|инструкций|инструкциях|указания|указаний|правила|правил|команды|всё"},
 	{sigOverride, "не ~1 обращай|обращайте ~2 внимания"},
 	{sigFrame, "теперь ~1 ты"},
 	{sigFrame, "с ~1 этого|сегодняшнего ~1 момента|дня"},
@@ -178,7 +178,7 @@ var lexicon = []lexEntry{
 	{sigPersona, "режим ~1 разработчика"},
 	{sigLeak, "покажи|покажите|выведи|раскрой|повтори|скажи|напиши ~4 промпт|инструкции|пароль|системный|секрет"},
 	// ---- Polish ----
-	{sigOverride, "zignoruj|ignoruj|zignorujcie|zapomnij|zapomnijcie|pomiń ~4 instrukcje|instrukcji|polecenia|poleceń|zasady|reguły|poprzednie|wszystko"},
+	{sigOverride, "zignoruj|ignoruj|zignorujcie|zapomnij|zapomnijcie ~4 instrukcje|instrukcji|polecenia|poleceń|zasady|reguły|wszystko"},
 	{sigFrame, "teraz ~1 jesteś"},
 	{sigFrame, "od ~1 teraz"},
 	{sigFrame, "udawaj|udawajmy"},

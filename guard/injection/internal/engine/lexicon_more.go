@@ -22,7 +22,7 @@ var lexiconMore = []lexEntry{
 	{sigOverride, "instrucciones|reglas|indicaciones ~2 anteriores|previas ~2 son|quedan ~1 irrelevantes|inválidas|invalidas|nulas|anuladas"},
 
 	// ---- Swedish ----
-	{sigOverride, "ignorera|glöm|strunta|bortse|åsidosätt ~4 instruktioner|instruktionerna|anvisningar|anvisningarna|regler|reglerna|tidigare|föregående|ovanstående|allt"},
+	{sigOverride, "ignorera|glöm|strunta|bortse|åsidosätt ~4 instruktioner|instruktionerna|anvisningar|anvisningarna|regler|reglerna|allt"},
 	{sigOverride, "följ ~3 inte ~3 instruktionerna|anvisningarna|reglerna|tidigare"},
 	{sigHijack, "din ~1 nya ~1 uppgift"},
 	{sigHijack, "i ~1 stället|istället ~1 för"},
@@ -35,8 +35,8 @@ var lexiconMore = []lexEntry{
 	{sigLeak, "visa|avslöja|upprepa|berätta|skriv|ge ~4 systemprompt|systemprompten|instruktionerna|instruktioner|lösenord|lösenordet|prompten|hemligheten"},
 
 	// ---- Norwegian and Danish ----
-	{sigOverride, "ignorer|glem|overse|tilsidesett ~4 instruksjoner|instruksjonene|instruktioner|instruktionerne|regler|reglene|reglerne|tidligere|forrige|ovennevnte|ovenstående|alt"},
-	{sigOverride, "se ~1 bort ~1 fra ~4 instruksjoner|instruksjonene|instruktioner|instruktionerne|regler|reglene|reglerne|tidligere|alt"},
+	{sigOverride, "ignorer|glem|overse|tilsidesett ~4 instruksjoner|instruksjonene|instruktioner|instruktionerne|regler|reglene|reglerne|alt"},
+	{sigOverride, "se ~1 bort ~1 fra ~4 instruksjoner|instruksjonene|instruktioner|instruktionerne|regler|reglene|reglerne|alt"},
 	{sigOverride, "ikke ~1 følg|følge ~3 instruksjonene|instruktionerne|reglene|reglerne"},
 	{sigHijack, "din ~1 nye ~1 oppgave|opgave"},
 	{sigHijack, "i ~1 stedet ~1 for"},
@@ -49,7 +49,7 @@ var lexiconMore = []lexEntry{
 	{sigLeak, "vis|avslør|afslør|gjenta|gentag|fortell|fortæl ~4 systemprompt|systemprompten|instruksjonene|instruktionerne|instruksjoner|instruktioner|passord|passordet|adgangskode|adgangskoden|kodeord|kodeordet"},
 
 	// ---- Finnish ----
-	{sigOverride, "unohda|unohtakaa|ohita|ohittakaa|sivuuta|sivuuttakaa ~4 ohjeet|ohjeita|ohjeesi|säännöt|sääntöjä|aiemmat|aikaisemmat|edelliset|yllä|kaikki|kaiken"},
+	{sigOverride, "unohda|unohtakaa|sivuuta|sivuuttakaa ~4 ohjeet|ohjeita|ohjeesi|säännöt|sääntöjä|kaikki|kaiken"},
 	{sigOverride, "älä ~1 noudata|seuraa|tottele ~3 ohjeita|sääntöjä|aiempia|edellisiä|ohjeitasi"},
 	{sigHijack, "uusi ~1 tehtäväsi"},
 	{sigHijack, "sen ~1 sijaan"},
@@ -63,7 +63,7 @@ var lexiconMore = []lexEntry{
 	{sigLeak, "näytä|paljasta|toista|kerro|tulosta ~4 järjestelmäkehote|järjestelmäkehotteesi|kehote|kehotteesi|ohjeesi|ohjeet|salasana|salasanan|salaisuus"},
 
 	// ---- Czech and Slovak ----
-	{sigOverride, "ignoruj|ignorujte|zapomeň|zapomeňte|zabudni|zabudnite|přeskoč|nevšímej ~4 instrukce|inštrukcie|pokyny|předchozí|predchádzajúce|pravidla|pravidlá|všechno|všetko|vše|výše"},
+	{sigOverride, "ignoruj|ignorujte|zapomeň|zapomeňte|zabudni|zabudnite|nevšímej ~4 instrukce|inštrukcie|pokyny|pravidla|pravidlá|všechno|všetko|vše"},
 	{sigOverride, "nedodržuj|neposlouchej|neřiď|nedodržiavaj|nepočúvaj ~3 pokyny|pokynů|instrukce|inštrukcie|pravidla|pravidlá|předchozí|predchádzajúce"},
 	{sigHijack, "tvůj|tvoj|tvoja|tvoje ~1 nový|nová|nové ~1 úkol|úloha|úlohou|úkolem"},
 	{sigHijack, "místo|namiesto ~1 toho"},
@@ -76,7 +76,7 @@ var lexiconMore = []lexEntry{
 	{sigLeak, "ukaž|ukáž|odhal|zopakuj|řekni|povedz|vypiš|vypíš ~4 systémový|systémové|prompt|instrukce|inštrukcie|pokyny|heslo"},
 
 	// ---- Romanian ----
-	{sigOverride, "ignoră|ignora|ignorați|ignorati|uită|uita|uitați|uitati ~4 instrucțiunile|instructiunile|instrucţiunile|instrucțiuni|regulile|anterioare|precedente|tot|toate"},
+	{sigOverride, "ignoră|ignora|ignorați|ignorati|uită|uita|uitați|uitati ~4 instrucțiunile|instructiunile|instrucţiunile|instrucțiuni|regulile|tot"},
 	{sigFrame, "acum ~1 ești|esti|eşti"},
 	{sigFrame, "de ~1 acum ~1 înainte|inainte"},
 	{sigFrame, "prefă-te|prefa-te|imaginează-ți|imagineaza-ti"},
@@ -85,7 +85,7 @@ var lexiconMore = []lexEntry{
 
 	// ---- Hungarian ----
 	{sigOverride, "hagyd|hagyja ~1 figyelmen ~1 kívül"},
-	{sigOverride, "felejtsd|felejtse ~1 el ~3 utasításokat|utasítást|szabályokat|mindent|korábbi|előző"},
+	{sigOverride, "felejtsd|felejtse ~1 el ~3 utasításokat|utasítást|szabályokat|mindent"},
 	{sigOverride, "korábbi|előző|fenti|összes ~2 utasításokat|utasítást|szabályokat ~3 figyelmen|felejtsd|hagyd"},
 	{sigHijack, "az ~1 új ~1 feladatod"},
 	{sigFrame, "most ~1 te ~1 vagy"},
@@ -96,7 +96,7 @@ var lexiconMore = []lexEntry{
 	{sigLeak, "mutasd|árulja|áruld ~1 meg|el ~3 jelszót|jelszavat|utasításaidat|promptot"},
 
 	// ---- Greek (native lower case; word-final sigma both ways) ----
-	{sigOverride, "αγνόησε|αγνοήστε|ξέχασε|ξεχάστε|παράβλεψε|παραβλέψτε ~4 οδηγίες|οδηγιών|εντολές|εντολών|κανόνες|κανόνων|προηγούμενες|προηγούμενους|προηγούμενα|όλες|όλα|παραπάνω"},
+	{sigOverride, "αγνόησε|αγνοήστε|ξέχασε|ξεχάστε|παράβλεψε|παραβλέψτε ~4 οδηγίες|οδηγιών|εντολές|εντολών|κανόνες|κανόνων|όλα"},
 	{sigOverride, "μην ~1 ακολουθείς|ακολουθήσεις|υπακούς ~3 οδηγίες|εντολές|κανόνες"},
 	{sigHijack, "νέα ~1 σου ~1 αποστολή|εργασία"},
 	{sigHijack, "αντί ~1 για"},
@@ -110,7 +110,7 @@ var lexiconMore = []lexEntry{
 	{sigLeak, "μήνυμα|προτροπή|οδηγίες|οδηγιες ~1 συστήματος|συστηματος"},
 
 	// ---- Hebrew (prefixed forms listed: ה, ו, מ, ל) ----
-	{sigOverride, "התעלם|התעלמי|התעלמו|שכח|שכחי|שכחו|תתעלם ~4 מההוראות|ההוראות|הוראות|מההנחיות|ההנחיות|הקודמות|מהכללים|הכללים|מכל|הכל|מהכל"},
+	{sigOverride, "התעלם|התעלמי|התעלמו|שכח|שכחי|שכחו|תתעלם ~4 מההוראות|ההוראות|הוראות|מההנחיות|ההנחיות|מהכללים|הכללים|הכל|מהכל"},
 	{sigOverride, "אל ~1 תציית|תקשיב|תפעל ~3 להוראות|להנחיות|לכללים"},
 	{sigHijack, "המשימה ~1 החדשה ~1 שלך"},
 	{sigHijack, "במקום ~1 זאת|זה"},
@@ -124,7 +124,7 @@ var lexiconMore = []lexEntry{
 	{sigLeak, "הנחיית|הנחיות|הוראות ~1 המערכת"},
 
 	// ---- Ukrainian ----
-	{sigOverride, "ігноруй|ігноруйте|проігноруй|проігноруйте|забудь|забудьте|відкинь|скасуй ~4 інструкції|інструкцій|вказівки|вказівок|правила|правил|попередні|все|усе|команди"},
+	{sigOverride, "ігноруй|ігноруйте|проігноруй|проігноруйте|забудь|забудьте|відкинь|скасуй ~4 інструкції|інструкцій|вказівки|вказівок|правила|правил|усе|команди"},
 	{sigOverride, "не ~1 дотримуйся|виконуй|слухай|зважай ~3 інструкцій|інструкції|вказівок|вказівки|правил|попередніх|попередні"},
 	{sigHijack, "твоє ~1 нове ~1 завдання"},
 	{sigHijack, "замість ~1 цього"},
@@ -155,7 +155,7 @@ var lexiconMore = []lexEntry{
 	{sigLeak, "tiết ~1 lộ ~4 hướng|chỉ|mật|lời"},
 
 	// ---- Indonesian and Malay ----
-	{sigOverride, "abaikan|lupakan|acuhkan|hiraukan ~4 instruksi|perintah|petunjuk|arahan|aturan|peraturan|sebelumnya|semua|segala|di"},
+	{sigOverride, "abaikan|lupakan|acuhkan|hiraukan ~4 instruksi|perintah|petunjuk|arahan|aturan|peraturan"},
 	{sigOverride, "jangan ~1 ikuti|patuhi|turuti ~3 instruksi|perintah|petunjuk|arahan|aturan|sebelumnya"},
 	{sigHijack, "tugas ~1 baru|barumu"},
 	{sigHijack, "sebagai ~1 gantinya"},
