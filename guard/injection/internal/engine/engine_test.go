@@ -336,6 +336,27 @@ type fireCase struct {
 }
 
 // expectFires checks each case in user mode.
+// expectSilent checks that none of sigs fires on any of texts in mode.
+func expectSilent(t *testing.T, e *Engine, mode int, texts []string, sigs ...int) {
+	t.Helper()
+	s := &Scratch{}
+	for _, text := range texts {
+		a := e.Analyze(text, mode, s)
+		for _, sig := range sigs {
+			if a.Counts[sig] > 0 {
+				t.Errorf("%q: count %d (%s) fired", text, sig, countName(sig))
+			}
+		}
+	}
+}
+
+func countName(sig int) string {
+	if sig < len(SignalNames) {
+		return SignalNames[sig]
+	}
+	return [...]string{"frame", "break", "hijack"}[sig-NumSignals]
+}
+
 func expectFires(t *testing.T, e *Engine, cases []fireCase) {
 	t.Helper()
 	s := &Scratch{}

@@ -177,26 +177,23 @@ func TestLangsLexiconPrecision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Scratch{}
-	for _, tc := range []fireCase{
-		{"Preskoči prethodna poglavlja i čitaj od trećeg.", sigOverride},
-		{"Пропуснете предишните стъпки, ако вече сте ги направили.", sigOverride},
-		{"Unusta eelmised mured ja naudi puhkust.", sigOverride},
-		{"Kalimutan mo na ang nakaraang relasyon mo.", sigOverride},
-		{"Sahau yaliyopita, tuangalie mbele.", sigOverride},
-		{"Zaboravite prethodne lozinke nakon promjene.", sigOverride},
-		{"ہدایات کو نظر انداز نہ کریں۔", sigOverride},
-		{"ہدایات پر عمل نہ کرنے کی صورت میں جرمانہ ہوگا۔", sigOverride},
-		{"নির্দেশাবলী উপেক্ষা করবেন না।", sigOverride},
-		{"নিয়ম অনুসরণ না করলে জরিমানা হবে।", sigOverride},
-		{"Ponovite lozinku za potvrdu.", sigLeak},
-		{"Korda parooli kinnitamiseks.", sigLeak},
-		{"Atkārtojiet paroli.", sigLeak},
-		{"Repeteix la contrasenya.", sigLeak},
-		{"คลิกแสดงรหัสผ่าน", sigLeak},
-	} {
-		if a := e.Analyze(tc.text, ModeDocument, s); a.Counts[tc.signal] > 0 {
-			t.Errorf("%q: %s fired", tc.text, SignalNames[tc.signal])
-		}
-	}
+	expectSilent(t, e, ModeDocument, []string{
+		"Preskoči prethodna poglavlja i čitaj od trećeg.",
+		"Пропуснете предишните стъпки, ако вече сте ги направили.",
+		"Unusta eelmised mured ja naudi puhkust.",
+		"Kalimutan mo na ang nakaraang relasyon mo.",
+		"Sahau yaliyopita, tuangalie mbele.",
+		"Zaboravite prethodne lozinke nakon promjene.",
+		"ہدایات کو نظر انداز نہ کریں۔",
+		"ہدایات پر عمل نہ کرنے کی صورت میں جرمانہ ہوگا۔",
+		"নির্দেশাবলী উপেক্ষা করবেন না।",
+		"নিয়ম অনুসরণ না করলে জরিমানা হবে।",
+	}, sigOverride)
+	expectSilent(t, e, ModeDocument, []string{
+		"Ponovite lozinku za potvrdu.",
+		"Korda parooli kinnitamiseks.",
+		"Atkārtojiet paroli.",
+		"Repeteix la contrasenya.",
+		"คลิกแสดงรหัสผ่าน",
+	}, sigLeak)
 }
