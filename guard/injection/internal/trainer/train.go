@@ -215,7 +215,7 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 		}
 		cfg.Logf("added %d hand-written indirect snippets (attacks and look-alikes)", added)
 	}
-	frameEng, err := engine.New(nil)
+	eng, err := engine.New(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 			exs[i].weight *= cfg.HardWeight // the same documents without the injection
 		}
 		if exs[i].label == 1 && mo == 0 && exs[i].text == "" {
-			if a := frameEng.Analyze(r.Text, 0, &frameScratch); engine.FramingOnly(&a) {
+			if a := eng.Analyze(r.Text, 0, &frameScratch); engine.FramingOnly(&a) {
 				exs[i].weight *= cfg.FramingOnlyWeight
 				framed++
 			}
@@ -249,10 +249,6 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 	cfg.Logf("training on %d examples (user %v/%v, document %v/%v benign/attack)", len(exs),
 		modeCount[0][0], modeCount[0][1], modeCount[1][0], modeCount[1][1])
 
-	eng, err := engine.New(nil)
-	if err != nil {
-		return nil, err
-	}
 	nb := 1 << cfg.Bits
 	mask := uint32(nb - 1)
 	w := make([]float32, nb)
