@@ -230,7 +230,7 @@ func New(m *Model) (*Engine, error) {
 		}
 	}
 	for _, ph := range slices.Concat(phrases, phrasesMulti, phrasesLangs) {
-		e.phrases = append(e.phrases, []byte(ph.pattern))
+		e.phrases = append(e.phrases, lower(nil, []byte(ph.pattern)))
 		e.phraseSig = append(e.phraseSig, ph.signal)
 	}
 	for _, t := range templateTokens {
@@ -259,6 +259,7 @@ func (e *Engine) compile(le lexEntry) (pattern, error) {
 			if w == "" {
 				return p, fmt.Errorf("lexicon pattern %q: empty alternative", le.pattern)
 			}
+			w = string(lower(nil, []byte(w)))
 			id, ok := e.dict[w]
 			if !ok {
 				id = int32(len(e.dict))
@@ -326,8 +327,10 @@ func (e *Engine) analyze(text string, mode int, s *Scratch, a *Analysis, depth i
 	}
 }
 
-// lower lower-cases b into dst, folds typographic apostrophes and collapses
-// runs of spaces and tabs (newlines are kept: they delimit turns).
+// lower lower-cases b into dst, folds typographic apostrophes and the
+// Arabic-script letter variants, and collapses runs of spaces and tabs
+// (newlines are kept: they delimit turns). Lexicon words and phrases are
+// folded the same way when the engine is built.
 func lower(dst, b []byte) []byte {
 	space := false
 	for i := 0; i < len(b); {
@@ -359,6 +362,16 @@ func lower(dst, b []byte) []byte {
 		case '\u00a0':
 			dst = append(dst, ' ')
 			continue
+		// Arabic-script letters typed two ways: Arabic yeh, alef maksura
+		// and kaf against the Persian and Urdu keh and farsi yeh, Urdu heh
+		// goal and heh with yeh against heh. Persian and Urdu text typed on
+		// an Arabic keyboard (and the reverse) must match the same lexicon.
+		case '\u064a', '\u0649':
+			r = '\u06cc'
+		case '\u0643':
+			r = '\u06a9'
+		case '\u06c1', '\u06c0':
+			r = '\u0647'
 		}
 		dst = utf8.AppendRune(dst, unicode.ToLower(r))
 	}
@@ -542,10 +555,58 @@ func (e *Engine) structure(norm, low []byte, a *Analysis) {
 	if assigns >= 2 && (bytes.Contains(low, []byte(" + ")) || a.Counts[sigSplit] > 0) {
 		a.Counts[sigSplit]++
 	}
+	a.Counts[sigPersona] += personaNames(norm)
 	a.Dense[10] = gibberish(norm)
 	if a.Dense[10] >= 0.25 {
 		a.Counts[sigGibberish] = 1
 	}
+}
+
+// capsPersonas are jailbreak persona names that are ordinary words or first
+// names in lower or title case ("Dan owns a shop", "the aim of", Indonesian
+// "dan"), so they count only in capitals.
+var capsPersonas = [][]byte{[]byte("DAN"), []byte("STAN"), []byte("DUDE"), []byte("AIM")}
+
+// personaNames counts capsPersonas written in capitals as words of their
+// own, unless most of the text's letters are capitals (shouted text, where
+// "THE AIM OF" is no persona).
+func personaNames(norm []byte) int {
+	n := 0
+	for _, w := range capsPersonas {
+		for i := 0; i < len(norm); {
+			j := bytes.Index(norm[i:], w)
+			if j < 0 {
+				break
+			}
+			j += i
+			k := j + len(w)
+			if (j == 0 || !isASCIIAlnum(norm[j-1])) && (k == len(norm) || !isASCIIAlnum(norm[k])) {
+				n++
+			}
+			i = k
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	var letters, upper int
+	for _, c := range norm {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper++
+			letters++
+		case c >= 'a' && c <= 'z':
+			letters++
+		}
+	}
+	if upper*2 > letters {
+		return 0
+	}
+	return n
+}
+
+func isASCIIAlnum(c byte) bool {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
 
 // gibberish scores the last line of the text for GCG-style adversarial
@@ -1064,8 +1125,11 @@ var rulePriorWeights = [2][NumCounts]float64{
 		sigLeak: 1.0, sigSplit: 1.2, sigManyShot: 1.0, sigInvisible: 0.5, sigSmuggling: 3, sigHomoglyph: 1.5,
 		sigBreak: 0.5},
 	// In documents, text that addresses the model reading it is the mark of
-	// an indirect injection; personas and role play are ordinary content.
-	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 1.0,
+	// an indirect injection; personas and role play are ordinary content, and
+	// so is punctuation-dense last lines (tables, code, logs: 228 benign
+	// development documents fire gibberish_suffix, one attack does; an
+	// adversarial suffix is appended to the user's request, not to a page).
+	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 0.3,
 		sigLeak: 1.0, sigSplit: 1.0, sigManyShot: 0.5, sigInvisible: 1.0, sigSmuggling: 3, sigHomoglyph: 1.5,
 		sigDirective: 3.0, sigBreak: 0.2},
 }

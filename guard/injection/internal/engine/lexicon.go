@@ -60,9 +60,18 @@ var lexicon = []lexEntry{
 	{sigOverride, "the ~1 above|previous ~2 was|is|were ~2 a|just ~2 test|joke|mistake|example|placeholder"},
 	{sigOverride, "admin|administrator|developer|system|root|sudo|debug|maintenance|god ~1 mode|override|access|command|privileges ~2 enabled|activated|granted|unlocked"},
 	// ---- role-play / persona jailbreak (English) ----
-	{sigPersona, "dan|stan|dude|aim|anti-dan|betterdan|evilbot|mongo|kevin|jailbreak|jailbroken|jailbreaking|unfiltered|uncensored|unrestricted|amoral|unethical|unhinged"},
+	// Jailbreak persona names that are also ordinary words or first names
+	// (DAN, STAN, DUDE, AIM; "Dan owns an ice cream shop", "the aim of",
+	// Indonesian "dan" = "and") count only written in capitals
+	// (personaNames); "kevin" (Kevin Liu, who leaked Bing's prompt) is a
+	// topic, not a persona.
+	{sigPersona, "anti-dan|betterdan|evilbot|jailbreak|jailbroken|jailbreaking|unfiltered|uncensored|unrestricted|amoral|unethical|unhinged"},
+	{sigPersona, "mongo ~1 tom"},
+	{sigPersona, "dan ~1 mode|prompt|jailbreak"},
 	{sigPersona, "do ~1 anything ~1 now"},
-	{sigPersona, "developer|dev|god|chaos|opposite|evil|dark|unrestricted|unlocked|freedom|uncensored|jailbreak|sudo|debug ~1 mode"},
+	// Not "dark mode" (a colour scheme), "dev/debug mode" (a build) or
+	// "sudo mode" (GitHub's re-authentication).
+	{sigPersona, "developer|god|chaos|opposite|evil|unrestricted|unlocked|freedom|uncensored|jailbreak ~1 mode"},
 	{sigPersonaBreak, "no|without|zero|free|removed|lifted|bypass|ignore|break|broken ~2 restrictions|restriction|limits|limitations|filters|filter|censorship|guidelines|rules|boundaries|constraints|ethics|morals|morality|safeguards|policies|policy"},
 	{sigPersona, "stay|remain|keep ~1 in ~1 character"},
 	{sigPersonaBreak, "you ~1 are ~1 no ~1 longer ~2 chatgpt|gpt|claude|bound|restricted|limited|censored|filtered"},
@@ -79,7 +88,7 @@ var lexicon = []lexEntry{
 	{sigFrame, "act|acting|behave|respond|answer|roleplay|role-play ~2 as|like ~3 ai|chatbot|assistant|model|bot|version|character|persona|entity"},
 	{sigFrame, "hypothetical|fictional|imaginary|fictitious ~3 world|scenario|story|setting|universe|ai|response|character|model"},
 	{sigPersonaBreak, "openai|anthropic|content ~1 policy|policies|guidelines|filters"},
-	{sigPersona, "two|2|dual ~1 responses|answers|outputs|personalities|paragraphs"},
+	{sigPersona, "two|2|dual ~1 responses|answers|outputs|personalities"},
 	{sigPersona, "always ~1 intelligent ~1 and ~1 machiavellian"},
 	{sigPersonaBreak, "never ~2 refuse|refuses|decline|apologize|apologise|warn|censor"},
 	{sigPersonaBreak, "cannot|can't|cant|won't|wont|must ~1 not ~1 refuse"},
@@ -88,7 +97,9 @@ var lexicon = []lexEntry{
 	// ---- system-prompt and secret extraction (English) ----
 	{sigLeak, "reveal|show|print|repeat|output|tell|give|display|write|disclose|leak|share|dump|spell|provide|list|recite|echo|copy|paste|return|translate|summarize|encode|what ~4 system|initial|original|hidden|secret|internal|previous|pre-prompt|starting|first|above|full ~2 prompt|prompts|instructions|message|messages|password|passwords|text|rules|configuration|directives|key|secret|words|lines|context"},
 	{sigLeak, "system ~1 prompt|message|instructions|instruction|directive"},
-	{sigLeak, "the|your|secret ~1 password|passcode|passphrase|secret|key"},
+	// Not "the key" (the key points, Key West), "the secret to" or "secret
+	// key" (API credentials in how-tos): 400 benign user rows.
+	{sigLeak, "the|your|secret ~1 password|passcode|passphrase"},
 	{sigLeak, "what|everything|anything ~2 above|before ~2 this|line|message|point"},
 	{sigLeak, "repeat|print|output|copy ~2 the ~1 words|text|lines ~1 above"},
 	{sigLeak, "repeat|recite|print|reveal|spell ~3 instructions|prompt|priorinstructions|rules ~2 given|back|above|verbatim|word"},

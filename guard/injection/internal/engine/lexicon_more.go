@@ -15,7 +15,12 @@ var lexiconMore = []lexEntry{
 	{sigOverride, "abweichend|entgegen ~2 vorherigen|bisherigen|obigen|früheren ~1 instruktionen|anweisungen|vorgaben|regeln"},
 	// Answering past the retrieved context (RAG): a goal hijack, not an
 	// override by itself ("answer from your own knowledge" is also benign).
-	{sigHijack, "not ~2 by|from|on|in ~2 the ~1 articles|article|documents|document|context|sources|texts|provided"},
+	// "not … by/from the documents", "do not look in the documents": "in"
+	// and "on" after a wider gap matched instructions that say what to do
+	// with the documents ("if it is not explicitly stated in the document,
+	// note it"), 92 benign user rows.
+	{sigHijack, "not ~1 by|from ~2 the ~1 articles|article|documents|document|context|sources|texts"},
+	{sigHijack, "not ~1 look|search|rely|use ~1 in|at|on ~2 the ~1 articles|article|documents|document|context|sources|texts"},
 	{sigHijack, "disregarding|ignoring|regardless ~1 of ~2 the ~1 articles|article|documents|document|context|sources"},
 	{sigHijack, "disregarding|ignoring ~1 the ~1 articles|article|documents|document|context|sources"},
 	{sigOverride, "instructions|consignes|règles ~2 précédentes|antérieures ~2 sont ~1 annulées|caduques|obsolètes|nulles|invalides"},

@@ -20,7 +20,8 @@ var lexiconMulti = []lexEntry{
 	{sigHijack, "that|this ~1 is|was ~1 not ~1 important|relevant|your ~1 task"},
 	{sigHijack, "rather|instead ~3 tell|write|say|print|output|answer"},
 	{sigHijack, "no ~1 matter ~1 what"},
-	{sigHijack, "that|this ~1 is|was ~1 enough"},
+	// Adjacent: "a room that is big enough" is not "that is enough".
+	{sigHijack, "that|this is|was enough"},
 	{sigHijack, "that's|thats ~1 enough"},
 	{sigHijack, "enough ~1 of ~1 that|this"},
 	{sigHijack, "now ~2 please ~2 help|answer|write|tell|say"},
@@ -48,7 +49,8 @@ var lexiconMulti = []lexEntry{
 	{sigHijack, "vergiss|vergesst|vergessen ~1 alles|das"},
 	{sigHijack, "konzentriere|konzentrier|konzentrieren ~1 dich|sie ~2 auf|jetzt|nun"},
 	{sigHijack, "gut|sehr|toll|super|prima ~1 gemacht|gut ~3 jetzt|nun"},
-	{sigHijack, "stattdessen|anstatt|statt"},
+	// Not "statt" alone: it ends the verb "stattfinden" ("Wann fand die WM statt?").
+	{sigHijack, "stattdessen|anstatt"},
 	{sigHijack, "neue|neuen ~1 rolle|anweisung|aufgabe|befehl|regel"},
 	{sigHijack, "jetzt|nun ~2 sag|sage|schreib|schreibe|antworte|gib|hilf|beantworte"},
 	{sigHijack, "das ~1 reicht|genügt"},
