@@ -1129,9 +1129,16 @@ var rulePriorWeights = [2][NumCounts]float64{
 	// so is punctuation-dense last lines (tables, code, logs: 228 benign
 	// development documents fire gibberish_suffix, one attack does; an
 	// adversarial suffix is appended to the user's request, not to a page).
+	// A model directive (text addressing the model that reads the document:
+	// "modify your answer to…", "add this link to your reply") weighs 6 per
+	// hit, enough to flag a document on its own in most carriers: 0.36 % of
+	// the benign development documents fire it, and BIPIA's task insertions,
+	// held out, went from 0.05 to 0.41 (3.0 before; 8.0 decided alone at
+	// every level and was not taken). E-mails that ask a person to "include
+	// X in your reply" read the same; see docs/guard-injection.md, Limits.
 	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 0.3,
 		sigLeak: 1.0, sigSplit: 1.0, sigManyShot: 0.5, sigInvisible: 1.0, sigSmuggling: 3, sigHomoglyph: 1.5,
-		sigDirective: 3.0, sigBreak: 0.2},
+		sigDirective: 6.0, sigBreak: 0.2},
 }
 
 // FramingOnly reports whether a text's persona evidence is framing alone
