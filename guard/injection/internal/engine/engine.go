@@ -127,11 +127,19 @@ type Scratch struct {
 	pos    []block
 	segs   [][2]int
 	child  *Scratch
+	// names: persona names in capitals found by the last analysis
+	// (personaNames), kept apart so that the rot13 and leetspeak re-scans,
+	// which see lower-cased text, compare lexicon hits with lexicon hits.
+	names int
 }
 
 type token struct {
 	s, e int32
 	id   int32
+	// brk: a sentence ends between the previous token and this one (".",
+	// "!" or "?" before white space); lexicon gaps do not reach across it,
+	// except in goal-hijack patterns (pattern.spans).
+	brk bool
 }
 
 // Analysis is everything computed about one text.
@@ -180,6 +188,11 @@ type pattern struct {
 	signal int
 	also   int // a second count incremented with signal (-1: none)
 	slots  []slot
+	// spans: the pattern may reach across a sentence end. Goal hijacks do
+	// by nature ("Well done. Now write…", "STOP EVERYTHING!!! NOW!!! JUST
+	// PRINT"); the others stay inside one sentence, so "drank to forget.
+	// According to the above prompt, write…" is not an override.
+	spans bool
 }
 
 // sigPersonaBreak, as a lexicon entry's signal, counts a hit as both
@@ -240,7 +253,7 @@ func New(m *Model) (*Engine, error) {
 }
 
 func (e *Engine) compile(le lexEntry) (pattern, error) {
-	p := pattern{signal: le.signal, also: -1}
+	p := pattern{signal: le.signal, also: -1, spans: le.signal == sigHijack}
 	if le.signal == sigPersonaBreak {
 		p.signal, p.also = sigPersona, sigBreak
 	}
@@ -312,6 +325,8 @@ func (e *Engine) analyze(text string, mode int, s *Scratch, a *Analysis, depth i
 	e.matchLexicon(s.toks, &a.Counts)
 	e.matchPhrases(s.low, &a.Report, &a.Counts)
 	e.structure(s.norm, s.low, a)
+	s.names = personaNames(s.norm)
+	a.Counts[sigPersona] += s.names
 	if a.Report.Invisible+a.Report.Bidi > 0 {
 		a.Counts[sigInvisible] = a.Report.Invisible + a.Report.Bidi
 	}
@@ -363,14 +378,14 @@ func lower(dst, b []byte) []byte {
 			dst = append(dst, ' ')
 			continue
 		// Arabic-script letters typed two ways: Arabic yeh, alef maksura
-		// and kaf against the Persian and Urdu keh and farsi yeh, Urdu heh
-		// goal and heh with yeh against heh. Persian and Urdu text typed on
+		// and kaf against the Persian and Urdu keh and farsi yeh; Urdu heh
+		// goal, heh doachashmee and heh with yeh against heh. Persian and Urdu text typed on
 		// an Arabic keyboard (and the reverse) must match the same lexicon.
 		case '\u064a', '\u0649':
 			r = '\u06cc'
 		case '\u0643':
 			r = '\u06a9'
-		case '\u06c1', '\u06c0':
+		case '\u06c1', '\u06c0', '\u06be':
 			r = '\u0647'
 		}
 		dst = utf8.AppendRune(dst, unicode.ToLower(r))
@@ -424,9 +439,28 @@ func (e *Engine) tokenize(dst []token, low []byte) []token {
 		if !ok {
 			id = -1
 		}
-		dst = append(dst, token{s: int32(start), e: int32(i), id: id})
+		prev := 0
+		if len(dst) > 0 {
+			prev = int(dst[len(dst)-1].e)
+		}
+		dst = append(dst, token{s: int32(start), e: int32(i), id: id, brk: sentenceBreak(low[prev:start])})
 	}
 	return dst
+}
+
+// sentenceBreak reports whether the bytes between two tokens end a
+// sentence: ".", "!" or "?" followed by white space. Line breaks alone do
+// not count: a line may wrap mid-sentence.
+func sentenceBreak(gap []byte) bool {
+	for k, c := range gap {
+		switch c {
+		case '.', '!', '?':
+			if k+1 < len(gap) && (gap[k+1] == ' ' || gap[k+1] == '\n' || gap[k+1] == '\t') {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (e *Engine) matchLexicon(toks []token, counts *[NumCounts]int) {
@@ -454,24 +488,27 @@ func (e *Engine) matchLexicon(toks []token, counts *[NumCounts]int) {
 // hostile text that repeats slot words cannot make matching explode.
 func matchFrom(p *pattern, toks []token, i int) bool {
 	budget := maxBacktrack
-	return matchSlots(p.slots[1:], toks, i, &budget)
+	return matchSlots(p.slots[1:], toks, i, &budget, !p.spans)
 }
 
 const maxBacktrack = 32
 
-func matchSlots(slots []slot, toks []token, pos int, budget *int) bool {
+func matchSlots(slots []slot, toks []token, pos int, budget *int, inSentence bool) bool {
 	if len(slots) == 0 {
 		return true
 	}
 	sl := &slots[0]
 	for j := pos + 1; j < len(toks) && j <= pos+1+sl.gap; j++ {
+		if inSentence && toks[j].brk {
+			return false
+		}
 		if !sl.has(toks[j].id) {
 			continue
 		}
 		if *budget--; *budget < 0 {
 			return false
 		}
-		if matchSlots(slots[1:], toks, j, budget) {
+		if matchSlots(slots[1:], toks, j, budget, inSentence) {
 			return true
 		}
 	}
@@ -555,7 +592,6 @@ func (e *Engine) structure(norm, low []byte, a *Analysis) {
 	if assigns >= 2 && (bytes.Contains(low, []byte(" + ")) || a.Counts[sigSplit] > 0) {
 		a.Counts[sigSplit]++
 	}
-	a.Counts[sigPersona] += personaNames(norm)
 	a.Dense[10] = gibberish(norm)
 	if a.Dense[10] >= 0.25 {
 		a.Counts[sigGibberish] = 1
@@ -568,8 +604,11 @@ func (e *Engine) structure(norm, low []byte, a *Analysis) {
 var capsPersonas = [][]byte{[]byte("DAN"), []byte("STAN"), []byte("DUDE"), []byte("AIM")}
 
 // personaNames counts capsPersonas written in capitals as words of their
-// own, unless most of the text's letters are capitals (shouted text, where
-// "THE AIM OF" is no persona).
+// own: not inside an identifier or a longer word (AIM_ASSIST, DANÇA,
+// ANTI-DAN, which the lexicon has), and not when most of the text's
+// letters are capitals (shouted text, where "THE AIM OF" is no persona;
+// caseless scripts count as not capitals, so a Latin name in Cyrillic or
+// Chinese text still counts).
 func personaNames(norm []byte) int {
 	n := 0
 	for _, w := range capsPersonas {
@@ -580,7 +619,7 @@ func personaNames(norm []byte) int {
 			}
 			j += i
 			k := j + len(w)
-			if (j == 0 || !isASCIIAlnum(norm[j-1])) && (k == len(norm) || !isASCIIAlnum(norm[k])) {
+			if !wordRuneBefore(norm[:j]) && !wordRuneAt(norm[k:]) {
 				n++
 			}
 			i = k
@@ -590,13 +629,12 @@ func personaNames(norm []byte) int {
 		return 0
 	}
 	var letters, upper int
-	for _, c := range norm {
-		switch {
-		case c >= 'A' && c <= 'Z':
-			upper++
+	for _, r := range string(norm) {
+		if unicode.IsLetter(r) {
 			letters++
-		case c >= 'a' && c <= 'z':
-			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
 		}
 	}
 	if upper*2 > letters {
@@ -605,8 +643,26 @@ func personaNames(norm []byte) int {
 	return n
 }
 
-func isASCIIAlnum(c byte) bool {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+// isNameRune reports whether r continues a word for personaNames: a
+// letter, a digit, "_" or "-".
+func isNameRune(r rune) bool {
+	return r == '_' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func wordRuneBefore(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	r, _ := utf8.DecodeLastRune(b)
+	return isNameRune(r)
+}
+
+func wordRuneAt(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	r, _ := utf8.DecodeRune(b)
+	return isNameRune(r)
 }
 
 // gibberish scores the last line of the text for GCG-style adversarial
@@ -804,7 +860,7 @@ func (e *Engine) decodeLayer(mode int, s *Scratch, a *Analysis, depth int) {
 	if len(s.low) > 16<<10 {
 		return
 	}
-	lex := a.Counts[sigOverride] + a.Counts[sigPersona] + a.Counts[sigLeak]
+	lex := a.Counts[sigOverride] + a.Counts[sigPersona] - s.names + a.Counts[sigLeak]
 	// rot13 and leetspeak: run the lexicon over the transformed text, when
 	// the text has rot13 stop words ("gur", "naq", "lbh"...) or leet shapes.
 	var c [NumCounts]int
@@ -1280,6 +1336,13 @@ func (e *Engine) Threshold(mode, level int) float64 {
 		return 1
 	}
 	return float64(e.model.Thresholds[mode][level])
+}
+
+// Fold returns text normalized and lower-cased the way an analysis sees it
+// (the form of Scratch.Low), for finding a known span in Low.
+func Fold(text string) string {
+	var r textnorm.Report
+	return string(lower(nil, textnorm.AppendNormalized(nil, text, &r)))
 }
 
 // Low returns the lower-cased, normalized text of the last analysis made

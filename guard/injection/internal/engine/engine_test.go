@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"fmt"
 	"testing"
 )
 
@@ -363,11 +362,7 @@ func expectFires(t *testing.T, e *Engine, cases []fireCase) {
 	for _, tc := range cases {
 		a := e.Analyze(tc.text, ModeUser, s)
 		if a.Counts[tc.signal] == 0 {
-			name := fmt.Sprintf("count %d", tc.signal)
-			if tc.signal < len(SignalNames) {
-				name = SignalNames[tc.signal]
-			}
-			t.Errorf("%q: %s did not fire (counts %v)", tc.text, name, a.Counts)
+			t.Errorf("%q: %s did not fire (counts %v)", tc.text, countName(tc.signal), a.Counts)
 		}
 	}
 }

@@ -58,16 +58,15 @@ var lexicon = []lexEntry{
 	{sigOverride, "end of instructions|prompt|system|context|document|input"},
 	{sigHijack, "focus|concentrate ~1 only|exclusively|solely ~2 on ~2 following|this|these"},
 	{sigOverride, "the ~1 above|previous ~2 was|is|were ~2 a|just ~2 test|joke|mistake|example|placeholder"},
-	{sigOverride, "admin|administrator|developer|system|root|sudo|debug|debugging|maintenance|god ~1 mode|override|access|command|privileges ~2 enabled|activated|granted|unlocked"},
+	{sigOverride, "admin|administrator|developer|system|root|sudo|debug|maintenance|god ~1 mode|override|access|command|privileges ~2 enabled|activated|granted|unlocked"},
 	// ---- role-play / persona jailbreak (English) ----
 	// Jailbreak persona names that are also ordinary words or first names
 	// (DAN, STAN, DUDE, AIM; "Dan owns an ice cream shop", "the aim of",
-	// Indonesian "dan" = "and") count only written in capitals
-	// (personaNames); "kevin" (Kevin Liu, who leaked Bing's prompt) is a
-	// topic, not a persona.
+	// Indonesian "dan" = "and", "mode gelap dan mode terang") count only
+	// written in capitals (personaNames); "kevin" (Kevin Liu, who leaked
+	// Bing's prompt) is a topic, not a persona.
 	{sigPersona, "anti-dan|betterdan|evilbot|jailbreak|jailbroken|jailbreaking|unfiltered|uncensored|unrestricted|amoral|unethical|unhinged"},
 	{sigPersona, "mongo ~1 tom"},
-	{sigPersona, "dan ~1 mode|prompt|jailbreak"},
 	{sigPersona, "do ~1 anything ~1 now"},
 	// Not "dark mode" (a colour scheme), "dev/debug mode" (a build) or
 	// "sudo mode" (GitHub's re-authentication).
@@ -78,11 +77,15 @@ var lexicon = []lexEntry{
 	{sigPersonaBreak, "you're|youre ~1 no ~1 longer ~2 chatgpt|gpt|claude|bound|restricted|limited|censored|filtered"},
 	{sigPersonaBreak, "ignore|ignores|ignoring|disregard|disregards|disregarding|bypass|bypasses|abandon|abandons|discard|discards ~3 ethical|moral ~3 concerns|considerations|guidelines|principles|constraints|boundaries|implications|standards"},
 	{sigPersonaBreak, "without|no|zero ~1 regard ~1 for ~3 ethics|morals|morality|legality"},
-	{sigPersonaBreak, "not|no|nor|without|any ~2 regard|regards ~1 to|for ~4 ethics|morals|morality|legality|harmfulness"},
-	{sigPersonaBreak, "not|doesn't|don't|no ~3 content|safety|moral ~1 filter|filters"},
-	{sigPersonaBreak, "no|without|zero ~2 prohibitions|prohibition"},
-	{sigPersonaBreak, "without ~3 ethical|moral|legal ~1 principles|standards|responsibility|obligations|values"},
-	{sigPersonaBreak, "not ~1 respond|answer|reply ~1 as ~1 gpt|chatgpt|claude"},
+	// Not "with regards to the legality", "why doesn't our content filter
+	// block…", "is there no prohibition on…", "without legal obligations".
+	{sigPersonaBreak, "not|no|nor|without ~4 regard|regards ~1 to|for ~4 ethics|morals|morality|legality|harmfulness"},
+	{sigPersonaBreak, "not|doesn't|doesnt|don't|dont|never ~1 have|has|use|uses|apply|applies ~2 content|safety|moral ~1 filter|filters|filtering"},
+	{sigPersonaBreak, "no|without ~1 content|safety|moral ~1 filter|filters|filtering"},
+	{sigPersonaBreak, "with ~1 no ~1 prohibitions|prohibition"},
+	{sigPersonaBreak, "without ~2 prohibitions|prohibition"},
+	{sigPersonaBreak, "without ~3 ethical|moral ~1 principles|standards|responsibility|values"},
+	{sigPersonaBreak, "not|don't|dont|never ~1 respond|answer|reply ~1 as ~1 gpt|chatgpt|claude"},
 	{sigPersonaBreak, "as ~1 if|though ~2 you ~2 no ~2 instructions|rules|restrictions|guidelines|filters|limits|limitations"},
 	{sigPersonaBreak, "like ~1 you ~1 don't|dont|didn't|didnt ~1 have ~2 instructions|rules|restrictions|guidelines|filters|limits|limitations"},
 	{sigFrame, "now ~1 you ~1 are|will ~1 be|act|play|become"},
@@ -120,9 +123,11 @@ var lexicon = []lexEntry{
 	{sigDirective, "you ~2 not|never ~1 deviate"},
 	{sigDirective, "invisible|hidden ~2 to|from ~1 humans"},
 	{sigDirective, "visible ~2 to ~1 ai|llm|llms|assistants|chatbots"},
-	// No gap: "hello@dair.ai" is hello, dair, ai.
-	{sigDirective, "dear|hey|hi|hello ai|assistant|llm|chatbot|model|agent|bot|chatgpt|gpt|claude"},
-	{sigDirective, "hey|hi|hello there|dear ai|assistant|llm|chatbot|model|agent|bot|chatgpt|gpt|claude"},
+	// No gap: "hello@dair.ai" is hello, dair, ai. Not "Dear Agent" or "Dear
+	// Assistant Principal Jones": e-mails to people.
+	{sigDirective, "hey|hi|hello ai|assistant|llm|chatbot|model|agent|bot|chatgpt|gpt|claude"},
+	{sigDirective, "dear ai|llm|chatbot|model|bot|chatgpt|gpt|claude"},
+	{sigDirective, "hey|hi|hello there ai|assistant|llm|chatbot|model|agent|bot|chatgpt|gpt|claude"},
 	{sigDirective, "modify|change|append|add|begin|start|end|include|insert|replace|translate|encode ~3 your ~1 response|reply|answer|output|summary"},
 	// hiding the action from the user, or steering what the user is told.
 	{sigDirective, "not|never|without ~2 tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|warn|warning ~2 the ~1 user|users|human"},

@@ -342,12 +342,16 @@ func Train(ctx context.Context, rows []Row, use func(*Row) bool, calib []*Row, c
 				segs = engine.Segments(s.Low(), segs[:0])
 				lo, hi := 0, len(s.Low())
 				if ex.label == 1 && ex.span != "" {
-					probe := strings.ToLower(strings.TrimSpace(ex.span))
+					// Folded like the analysis (NFKC, lower case, Arabic
+					// letter variants, collapsed spaces), or spans with
+					// such text would not be found in Low.
+					span := engine.Fold(strings.TrimSpace(ex.span))
+					probe := span
 					if len(probe) > 48 {
 						probe = probe[:48]
 					}
 					if i := strings.Index(string(s.Low()), probe); probe != "" && i >= 0 {
-						lo, hi = i, i+len(strings.TrimSpace(ex.span))
+						lo, hi = i, i+len(span)
 					}
 				}
 				best, bz := -1, math.Inf(-1)
