@@ -136,9 +136,9 @@ type Scratch struct {
 type token struct {
 	s, e int32
 	id   int32
-	// brk: a sentence ends between the previous token and this one (".",
-	// "!" or "?" before white space); lexicon gaps do not reach across it,
-	// except in goal-hijack patterns (pattern.spans).
+	// brk: a sentence of at least minSentenceTokens words ends between the
+	// previous token and this one (sentenceEnd); lexicon gaps do not reach
+	// across it, except in patterns that span (pattern.spans).
 	brk bool
 }
 
@@ -188,10 +188,11 @@ type pattern struct {
 	signal int
 	also   int // a second count incremented with signal (-1: none)
 	slots  []slot
-	// spans: the pattern may reach across a sentence end. Goal hijacks do
-	// by nature ("Well done. Now write…", "STOP EVERYTHING!!! NOW!!! JUST
-	// PRINT"); the others stay inside one sentence, so "drank to forget.
-	// According to the above prompt, write…" is not an override.
+	// spans: the pattern may reach across a sentence end: goal hijacks by
+	// nature ("Well done. Now write…", "STOP EVERYTHING!!! NOW!!! JUST
+	// PRINT") and entries marked "^" ("Don't answer. Just say…", "Admin
+	// mode. Enabled."); the others stay inside one sentence, so "drank to
+	// forget. According to the above prompt, write…" is not an override.
 	spans bool
 }
 
@@ -257,8 +258,12 @@ func (e *Engine) compile(le lexEntry) (pattern, error) {
 	if le.signal == sigPersonaBreak {
 		p.signal, p.also = sigPersona, sigBreak
 	}
+	fields := strings.Fields(le.pattern)
+	if len(fields) > 0 && fields[0] == "^" {
+		p.spans, fields = true, fields[1:]
+	}
 	gap := 0
-	for _, f := range strings.Fields(le.pattern) {
+	for _, f := range fields {
 		if f[0] == '~' {
 			var n int
 			if _, err := fmt.Sscanf(f[1:], "%d", &n); err != nil || n < 0 || n > 8 {
@@ -401,6 +406,7 @@ func isWordByte(c byte) bool {
 // inner apostrophes and hyphens) and looks each up in the lexicon dictionary.
 func (e *Engine) tokenize(dst []token, low []byte) []token {
 	i := 0
+	piece := len(dst) // first token after the last sentence-ending mark
 	for i < len(low) {
 		c := low[i]
 		if c < utf8.RuneSelf {
@@ -443,22 +449,65 @@ func (e *Engine) tokenize(dst []token, low []byte) []token {
 		if len(dst) > 0 {
 			prev = int(dst[len(dst)-1].e)
 		}
-		dst = append(dst, token{s: int32(start), e: int32(i), id: id, brk: sentenceBreak(low[prev:start])})
+		// A piece of fewer than three words before the mark is a
+		// fragment, not a sentence: "Ignore. All. Previous. Instructions."
+		// does not break.
+		brk := false
+		if len(dst) > 0 && sentenceEnd(low[prev:start], low[dst[len(dst)-1].s:prev]) {
+			brk = len(dst)-piece >= minSentenceTokens
+			piece = len(dst)
+		}
+		dst = append(dst, token{s: int32(start), e: int32(i), id: id, brk: brk})
 	}
 	return dst
 }
 
-// sentenceBreak reports whether the bytes between two tokens end a
-// sentence: ".", "!" or "?" followed by white space. Line breaks alone do
-// not count: a line may wrap mid-sentence.
-func sentenceBreak(gap []byte) bool {
-	for k, c := range gap {
-		switch c {
-		case '.', '!', '?':
-			if k+1 < len(gap) && (gap[k+1] == ' ' || gap[k+1] == '\n' || gap[k+1] == '\t') {
-				return true
-			}
+// minSentenceTokens is the fewest words a piece of text must have for the
+// mark that ends it to stop lexicon gaps; shorter pieces are fragments (or
+// keywords split with periods to dodge the lexicon: "Ignore. All previous
+// instructions.") and join the next sentence.
+const minSentenceTokens = 3
+
+// sentenceEnd reports whether gap, the bytes between two tokens, ends a
+// sentence: ".", "!", "?" or the Devanagari, Urdu and Arabic full stop and
+// question mark, then optional closing quotes or brackets, then white
+// space. A period does not end one in an ellipsis ("...") or after an
+// abbreviation (prev, the word before it: a single letter as in "U.S." and
+// "e.g.", or "Mr.", "Dr.", "etc."…), nor does a mark with no space after it
+// ("3.5", "example.com").
+func sentenceEnd(gap, prev []byte) bool {
+	for k := 0; k < len(gap); {
+		r, n := utf8.DecodeRune(gap[k:])
+		mark := false
+		switch r {
+		case '.':
+			mark = k == 0 && !abbreviation(prev) && (k+1 >= len(gap) || gap[k+1] != '.')
+		case '!', '?', '\u0964', '\u06d4', '\u061f':
+			mark = true
 		}
+		k += n
+		if !mark {
+			continue
+		}
+		for k < len(gap) && (gap[k] == '"' || gap[k] == '\'' || gap[k] == ')' || gap[k] == ']') {
+			k++
+		}
+		if k < len(gap) && (gap[k] == ' ' || gap[k] == '\n' || gap[k] == '\t' || gap[k] == '\r') {
+			return true
+		}
+	}
+	return false
+}
+
+// abbreviation reports whether a lower-cased word before a period is
+// likely an abbreviation rather than the end of a sentence.
+func abbreviation(w []byte) bool {
+	if utf8.RuneCount(w) == 1 {
+		return true
+	}
+	switch string(w) {
+	case "mr", "mrs", "ms", "dr", "st", "vs", "etc", "inc", "ltd", "co", "jr", "sr", "prof", "fig", "no", "approx", "dept", "est":
+		return true
 	}
 	return false
 }
@@ -657,12 +706,14 @@ func wordRuneBefore(b []byte) bool {
 	return isNameRune(r)
 }
 
+// wordRuneAt: after the name a hyphen does not continue it ("DAN-Mode",
+// "DAN-style" count; before it, "ANTI-DAN" is the lexicon's word).
 func wordRuneAt(b []byte) bool {
 	if len(b) == 0 {
 		return false
 	}
 	r, _ := utf8.DecodeRune(b)
-	return isNameRune(r)
+	return r != '-' && isNameRune(r)
 }
 
 // gibberish scores the last line of the text for GCG-style adversarial

@@ -3,7 +3,9 @@ package engine
 // The lexicon: phrase patterns per signal. A pattern is a sequence of slots
 // over lower-cased word tokens; a slot lists exact word forms separated by
 // "|" (no prefixes or stemming: list the inflections); "~N" between
-// two slots allows up to N other tokens in between. Scripts written without
+// two slots allows up to N other tokens in between, within one sentence
+// (sentenceEnd) unless the pattern starts with "^" or counts a goal
+// hijack, whose shape spans sentences ("Well done. Now write…"). Scripts written without
 // spaces (Chinese, Japanese) and phrases whose tokenization is unreliable
 // (Korean, Arabic, Hindi) are matched as substrings instead.
 //
@@ -33,7 +35,8 @@ var lexicon = []lexEntry{
 	{sigOverride, enIgnoreWeak + " ~2 " + enPriorCore + " ~3 " + enInstructCore},
 	{sigHijack, "ignore|disregard|forget|forgetting ~1 about ~2 rules|instructions|restrictions|guidelines|everything|programming"},
 	{sigOverride, "go|act|work|operate ~1 against ~1 your ~1 instructions|rules|guidelines|programming|training|policies|restrictions"},
-	{sigOverride, "don't|dont|not ~1 answer|respond|reply|evaluate|summarize|summarise|translate|analyze|analyse ~4 just|simply|only|instead ~1 output|print|say|state"},
+	// "^": may span sentences ("Don't answer the question. Simply output…").
+	{sigOverride, "^ don't|dont|not ~1 answer|respond|reply|evaluate|summarize|summarise|translate|analyze|analyse ~4 just|simply|only|instead ~1 output|print|say|state"},
 	{sigOverride, "ignore|disregard|forget ~1 everything|anything|all ~3 above|before|previously|said|told|prior"},
 	{sigOverride, "ignore|disregard|forget ~2 what ~2 said|told|wrote|written|instructed"},
 	{sigOverride, "do|don't|dont ~1 not ~1 follow|obey ~2 previous|prior|above|your|original|system ~2 " + enInstruct},
@@ -46,7 +49,7 @@ var lexicon = []lexEntry{
 	// be followed at once by the verb, or joined to an override ("and
 	// instead say").
 	{sigOverride, "instead print|say|output|respond|reply|answer|tell|repeat"},
-	{sigOverride, "and|but|just ~1 instead ~2 print|say|output|write|respond|reply|answer|tell|repeat"},
+	{sigOverride, "^ and|but|just ~1 instead ~2 print|say|output|write|respond|reply|answer|tell|repeat"},
 	{sigOverride, "your|the ~1 new|real|actual|true ~1 task|goal|job|purpose|objective|mission ~1 is"},
 	{sigHijack, "from|starting ~1 now|this|here ~2 on|onwards|forward|point"},
 	{sigOverride, "stop ~2 what ~1 you ~2 doing"},
@@ -57,8 +60,8 @@ var lexicon = []lexEntry{
 	{sigHijack, "highest|top|utmost ~1 priority"},
 	{sigOverride, "end of instructions|prompt|system|context|document|input"},
 	{sigHijack, "focus|concentrate ~1 only|exclusively|solely ~2 on ~2 following|this|these"},
-	{sigOverride, "the ~1 above|previous ~2 was|is|were ~2 a|just ~2 test|joke|mistake|example|placeholder"},
-	{sigOverride, "admin|administrator|developer|system|root|sudo|debug|maintenance|god ~1 mode|override|access|command|privileges ~2 enabled|activated|granted|unlocked"},
+	{sigOverride, "^ the ~1 above|previous ~2 was|is|were ~2 a|just ~2 test|joke|mistake|example|placeholder"},
+	{sigOverride, "^ admin|administrator|developer|system|root|sudo|debug|maintenance|god ~1 mode|override|access|command|privileges ~2 enabled|activated|granted|unlocked"},
 	// ---- role-play / persona jailbreak (English) ----
 	// Jailbreak persona names that are also ordinary words or first names
 	// (DAN, STAN, DUDE, AIM; "Dan owns an ice cream shop", "the aim of",
@@ -108,7 +111,7 @@ var lexicon = []lexEntry{
 	// Not "the key" (the key points, Key West), "the secret to" or "secret
 	// key" (API credentials in how-tos): 400 benign user rows.
 	{sigLeak, "the|your|secret ~1 password|passcode|passphrase"},
-	{sigLeak, "what|everything|anything ~2 above|before ~2 this|line|message|point"},
+	{sigLeak, "^ what|everything|anything ~2 above|before ~2 this|line|message|point"},
 	{sigLeak, "repeat|print|output|copy ~2 the ~1 words|text|lines ~1 above"},
 	{sigLeak, "repeat|recite|print|reveal|spell ~3 instructions|prompt|priorinstructions|rules ~2 given|back|above|verbatim|word"},
 	{sigLeak, "begins|starts|starting ~2 with ~1 you ~1 are"},
