@@ -40,7 +40,7 @@ func TestQualityHeldOut(t *testing.T) {
 		{injection.Balanced, 1, 0, 0.015},
 		{injection.Strict, 0, 0.96, 0.04},
 		// Strict targets 3 % on the validation documents; on the test
-		// split it measured 3.2-3.7 % across the variants retrained in the
+		// split it measured 3.2-3.8 % across the variants retrained in the
 		// 2026-12-03 evening round, so 3.5 % sat inside the run-to-run
 		// spread.
 		{injection.Strict, 1, 0, 0.04},

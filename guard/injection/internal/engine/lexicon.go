@@ -74,7 +74,11 @@ var lexicon = []lexEntry{
 	// Not "dark mode" (a colour scheme), "dev/debug mode" (a build) or
 	// "sudo mode" (GitHub's re-authentication).
 	{sigPersona, "developer|god|chaos|opposite|evil|unrestricted|unlocked|freedom|uncensored|jailbreak ~1 mode"},
-	{sigPersonaBreak, "no|without|zero|free|removed|lifted|bypass|ignore|break|broken ~2 restrictions|restriction|limits|limitations|filters|filter|censorship|guidelines|rules|boundaries|constraints|ethics|morals|morality|safeguards|policies|policy"},
+	// Not "no restriction for smoking", "doesn't want to break the rules",
+	// "free and open-source … policy": singular objects, and "rules" only
+	// after a negation or a removal.
+	{sigPersonaBreak, "no|without|zero|free|removed|lifted|bypass|ignore|break|broken ~2 restrictions|limits|limitations|filters|filter|censorship|guidelines|boundaries|constraints|ethics|morals|morality|safeguards|policies"},
+	{sigPersonaBreak, "no|without|zero|removed|lifted|bypass|ignore|broken ~2 rules"},
 	{sigPersona, "stay|remain|keep ~1 in ~1 character"},
 	{sigPersonaBreak, "you ~1 are ~1 no ~1 longer ~2 chatgpt|gpt|claude|bound|restricted|limited|censored|filtered"},
 	{sigPersonaBreak, "you're|youre ~1 no ~1 longer ~2 chatgpt|gpt|claude|bound|restricted|limited|censored|filtered"},
@@ -98,7 +102,9 @@ var lexicon = []lexEntry{
 	{sigFrame, "you ~1 are|will ~2 now|going|henceforth ~2 act|play|be|become|roleplay|simulate|pretend ~3 as|a|an|called|named"},
 	{sigFrame, "act|acting|behave|respond|answer|roleplay|role-play ~2 as|like ~3 ai|chatbot|assistant|model|bot|version|character|persona|entity"},
 	{sigFrame, "hypothetical|fictional|imaginary|fictitious ~3 world|scenario|story|setting|universe|ai|response|character|model"},
-	{sigPersonaBreak, "openai|anthropic|content ~1 policy|policies|guidelines|filters"},
+	// No gap after "content": "Content Security Policy" is a web standard.
+	{sigPersonaBreak, "openai|anthropic ~1 policy|policies|guidelines|filters"},
+	{sigPersonaBreak, "content policy|policies|guidelines|filters"},
 	{sigPersona, "two|2|dual ~1 responses|answers|outputs|personalities"},
 	{sigPersona, "always ~1 intelligent ~1 and ~1 machiavellian"},
 	{sigPersonaBreak, "never ~2 refuse|refuses|decline|apologize|apologise|warn|censor"},

@@ -31,7 +31,8 @@ var lexiconMulti = []lexEntry{
 	{sigPersonaBreak, "ignore|bypass|disable|remove|circumvent|evade ~2 safety|content|ethical|moderation ~1 filters|filter|guidelines|protocols|measures|checks|policies|rules"},
 	{sigPersonaBreak, "no ~1 matter ~1 how ~2 illegal|immoral|unethical|harmful|dangerous|offensive|inappropriate"},
 	{sigPersonaBreak, "illegal|immoral|unethical|harmful|explicit|offensive ~3 content|requests|questions|activities|answers ~3 allowed|permitted|fine|okay|ok|acceptable"},
-	{sigPersonaBreak, "no|without ~1 warnings|warning|disclaimers|disclaimer|caveats|censoring|filtering"},
+	// Plural only: "exploded without warning" is ordinary prose.
+	{sigPersonaBreak, "no|without ~1 warnings|disclaimers|caveats|censoring|filtering"},
 	{sigPersonaBreak, "answer|respond ~3 any|every|all ~1 question|questions|request|requests|prompt|prompts ~3 without|regardless"},
 	{sigFrame, "i ~1 want|need|would ~1 you ~1 to ~1 act|pretend|play|be|roleplay|behave|become|simulate"},
 	{sigFrame, "play|take|assume ~2 the ~1 role|part|persona ~1 of"},
