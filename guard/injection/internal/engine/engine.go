@@ -445,17 +445,16 @@ func (e *Engine) tokenize(dst []token, low []byte) []token {
 		if !ok {
 			id = -1
 		}
-		prev := 0
-		if len(dst) > 0 {
-			prev = int(dst[len(dst)-1].e)
-		}
 		// A piece of fewer than three words before the mark is a
 		// fragment, not a sentence: "Ignore. All. Previous. Instructions."
 		// does not break.
 		brk := false
-		if len(dst) > 0 && sentenceEnd(low[prev:start], low[dst[len(dst)-1].s:prev]) {
-			brk = len(dst)-piece >= minSentenceTokens
-			piece = len(dst)
+		if n := len(dst); n > 0 {
+			last := dst[n-1]
+			if sentenceEnd(low[last.e:start], low[last.s:last.e]) {
+				brk = n-piece >= minSentenceTokens
+				piece = n
+			}
 		}
 		dst = append(dst, token{s: int32(start), e: int32(i), id: id, brk: brk})
 	}
