@@ -23,6 +23,8 @@ var lexiconMulti = []lexEntry{
 	// Adjacent: "a room that is big enough" is not "that is enough".
 	{sigHijack, "that|this is|was enough"},
 	{sigHijack, "that's|thats ~1 enough"},
+	// "Very good. That is done. Now write…"; not "that work was done after".
+	{sigHijack, "that|this is|was done ~3 now|next"},
 	{sigHijack, "enough ~1 of ~1 that|this"},
 	{sigHijack, "now ~2 please ~2 help|answer|write|tell|say"},
 	{sigHijack, "new ~1 task|assignment|mission|objective|goal"},
