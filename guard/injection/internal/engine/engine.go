@@ -46,6 +46,13 @@ const (
 	// sigHijack: goal-hijack phrasing that is weaker than an override
 	// ("now focus on", "forget about", "your answer must be").
 	sigHijack
+	// sigAsk: a request addressed to the model for its own prompt or
+	// secret ("show me your system prompt", "what are your initial
+	// instructions", "tell me the password"). Such hits count as
+	// prompt_leak too; prompt_leak alone also fires on talk about system
+	// prompts ("how do I write a good system prompt"), so the request
+	// weighs more.
+	sigAsk
 	// NumCounts is the size of Analysis.Counts.
 	NumCounts
 )
@@ -200,6 +207,10 @@ type pattern struct {
 // sigPersona (reported) and sigBreak (hidden).
 const sigPersonaBreak = NumCounts
 
+// sigLeakAsk, as a lexicon entry's signal, counts a hit as both sigLeak
+// (reported) and sigAsk (hidden).
+const sigLeakAsk = NumCounts + 1
+
 type slot struct {
 	gap  int // tokens allowed before this slot (0 for the first)
 	bits []uint64
@@ -255,8 +266,11 @@ func New(m *Model) (*Engine, error) {
 
 func (e *Engine) compile(le lexEntry) (pattern, error) {
 	p := pattern{signal: le.signal, also: -1, spans: le.signal == sigHijack}
-	if le.signal == sigPersonaBreak {
+	switch le.signal {
+	case sigPersonaBreak:
 		p.signal, p.also = sigPersona, sigBreak
+	case sigLeakAsk:
+		p.signal, p.also = sigLeak, sigAsk
 	}
 	fields := strings.Fields(le.pattern)
 	if len(fields) > 0 && fields[0] == "^" {
@@ -1227,9 +1241,9 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // learned part on top of this prior, so learned weights correct it where data
 // exists (for example benign security texts that say "ignore").
 var rulePriorWeights = [2][NumCounts]float64{
-	ModeUser: {sigOverride: 2.0, sigRoleSpoof: 0.6, sigTemplate: 1.5, sigPersona: 0.8, sigGibberish: 1.5,
+	ModeUser: {sigOverride: 3.0, sigRoleSpoof: 0.6, sigTemplate: 1.5, sigPersona: 0.8, sigGibberish: 1.5,
 		sigLeak: 1.0, sigSplit: 1.2, sigManyShot: 1.0, sigInvisible: 0.5, sigSmuggling: 3, sigHomoglyph: 1.5,
-		sigBreak: 0.5},
+		sigBreak: 0.5, sigAsk: 1.5},
 	// In documents, text that addresses the model reading it is the mark of
 	// an indirect injection; personas and role play are ordinary content, and
 	// so is punctuation-dense last lines (tables, code, logs: 228 benign
@@ -1244,7 +1258,7 @@ var rulePriorWeights = [2][NumCounts]float64{
 	// X in your reply" read the same; see docs/guard-injection.md, Limits.
 	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 0.3,
 		sigLeak: 1.0, sigSplit: 1.0, sigManyShot: 0.5, sigInvisible: 1.0, sigSmuggling: 3, sigHomoglyph: 1.5,
-		sigDirective: 6.0, sigBreak: 0.2},
+		sigDirective: 6.0, sigBreak: 0.2, sigAsk: 1.0},
 }
 
 // FramingOnly reports whether a text's persona evidence is framing alone
