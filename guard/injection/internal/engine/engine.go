@@ -1243,7 +1243,7 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 var rulePriorWeights = [2][NumCounts]float64{
 	ModeUser: {sigOverride: 3.0, sigRoleSpoof: 0.6, sigTemplate: 1.5, sigPersona: 0.8, sigGibberish: 1.5,
 		sigLeak: 1.0, sigSplit: 1.2, sigManyShot: 1.0, sigInvisible: 0.5, sigSmuggling: 3, sigHomoglyph: 1.5,
-		sigBreak: 0.5, sigAsk: 1.5},
+		sigBreak: 0.5, sigAsk: 2.5},
 	// In documents, text that addresses the model reading it is the mark of
 	// an indirect injection; personas and role play are ordinary content, and
 	// so is punctuation-dense last lines (tables, code, logs: 228 benign
