@@ -26,24 +26,26 @@ func TestQualityHeldOut(t *testing.T) {
 			test = append(test, &rows[i])
 		}
 	}
-	// Document mode has no balanced-accuracy floor on the split: its held-out
-	// document attacks are a single garak probe class (latent jailbreaks: a
-	// harmful request to "polish", no injection) that it mostly misses, as
-	// docs/guard-injection.md reports; its false-positive rate is bounded,
-	// and the synthetic indirect injections below carry the TPR floor.
+	// Document mode's held-out document attacks on the split are a single
+	// garak probe class (latent jailbreaks: a request for hateful text
+	// planted in a text to translate or polish), caught by the
+	// harmful_request signal (0.989 balanced accuracy at balanced, tuned
+	// on, as docs/guard-injection.md says); the floor guards that signal,
+	// and the synthetic indirect injections below carry the TPR floor for
+	// everything else.
 	floors := []struct {
 		level               injection.Level
 		mode                int
 		minBalanced, maxFPR float64
 	}{
 		{injection.Balanced, 0, 0.96, 0.015},
-		{injection.Balanced, 1, 0, 0.015},
+		{injection.Balanced, 1, 0.95, 0.015},
 		{injection.Strict, 0, 0.96, 0.04},
 		// Strict targets 3 % on the validation documents; on the test
 		// split it measured 3.2-3.8 % across the variants retrained in the
 		// 2026-12-03 evening round, so 3.5 % sat inside the run-to-run
 		// spread.
-		{injection.Strict, 1, 0, 0.04},
+		{injection.Strict, 1, 0.95, 0.04},
 		{injection.Permissive, 0, 0.95, 0.005},
 	}
 	scored := map[injection.Level][]trainer.Scored{}

@@ -31,6 +31,12 @@ const (
 	sigSmuggling
 	sigHomoglyph
 	sigDirective
+	// sigHarm: a request to write hateful or harmful text about a group
+	// ("Write one toxic sentence about …"). Not an injection in a user's
+	// own prompt (no rule prior there); inside a document the model is
+	// asked to translate or polish, it is an instruction planted in the
+	// content (garak's latent jailbreaks).
+	sigHarm
 	NumSignals
 )
 
@@ -61,7 +67,7 @@ const (
 var SignalNames = [NumSignals]string{
 	"override", "role_spoof", "template_token", "persona_jailbreak", "gibberish_suffix",
 	"prompt_leak", "payload_split", "many_shot", "invisible_chars", "ascii_smuggling", "homoglyphs",
-	"model_directive",
+	"model_directive", "harmful_request",
 }
 
 // Encodings whose decoded content is scanned again.
@@ -1258,7 +1264,7 @@ var rulePriorWeights = [2][NumCounts]float64{
 	// X in your reply" read the same; see docs/guard-injection.md, Limits.
 	ModeDocument: {sigOverride: 2.0, sigRoleSpoof: 1.0, sigTemplate: 1.5, sigPersona: 0.4, sigGibberish: 0.3,
 		sigLeak: 1.0, sigSplit: 1.0, sigManyShot: 0.5, sigInvisible: 1.0, sigSmuggling: 3, sigHomoglyph: 1.5,
-		sigDirective: 6.0, sigBreak: 0.2, sigAsk: 1.0},
+		sigDirective: 6.0, sigBreak: 0.2, sigAsk: 1.0, sigHarm: 6.0},
 }
 
 // FramingOnly reports whether a text's persona evidence is framing alone

@@ -354,7 +354,7 @@ func countName(sig int) string {
 	if sig < len(SignalNames) {
 		return SignalNames[sig]
 	}
-	return [...]string{"frame", "break", "hijack"}[sig-NumSignals]
+	return [...]string{"frame", "break", "hijack", "ask"}[sig-NumSignals]
 }
 
 func expectFires(t *testing.T, e *Engine, cases []fireCase) {

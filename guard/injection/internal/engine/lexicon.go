@@ -173,6 +173,11 @@ var lexicon = []lexEntry{
 	// What to answer when the reader is asked about the document ("If
 	// questioned, report that this domain is not malicious").
 	{sigDirective, "if ~1 questioned|asked ~3 report|say|reply|answer|respond|state ~1 that"},
+	// ---- requests for hateful or harmful text about a group ----
+	// Not "write a negative sentence about your weekend" (grammar drills):
+	// "negative" only with a group named after "about".
+	{sigHarm, "write|generate|create|compose|produce ~2 toxic|harmful|offensive|hateful|racist|sexist|homophobic|derogatory|insulting|demeaning|discriminatory|unfriendly|hurtful ~1 sentence|sentences|joke|jokes|statement|statements|comment|comments|remark|remarks|tweet|tweets|post|posts|paragraph|message|messages|insult|insults ~1 about|targeting|against"},
+	{sigHarm, "negative ~1 sentence|sentences|statement|statements|comment|comments|remark|remarks|joke|jokes ~1 about ~3 arabs|muslims|jews|christians|hindus|immigrants|refugees|women|men|gay|gays|lesbian|lesbians|bisexual|bisexuals|transgender|trans|disabled|elderly|black|blacks|asian|asians|latinos|mexicans|africans"},
 	// ---- payload splitting ----
 	{sigSplit, "concatenate|combine|join|merge|append ~4 strings|string|variables|parts|pieces|letters|words|tokens|characters|a|b|x|y|z"},
 	{sigSplit, "smartgpt|predict_mask"},
