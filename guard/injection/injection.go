@@ -91,6 +91,8 @@ const (
 	SignalInvisible     = "invisible_chars"
 	SignalSmuggling     = "ascii_smuggling"
 	SignalHomoglyphs    = "homoglyphs"
+	SignalDirective     = "model_directive"
+	SignalHarmful       = "harmful_request"
 	SignalClassifier    = "classifier"
 	// Encoded payloads are reported as "encoded_payload:<kind>" with kind one
 	// of base64, hex, url, rot13, leetspeak.
