@@ -1121,7 +1121,7 @@ func Segments(low []byte, dst [][2]int) [][2]int {
 // blocks (the features of each block are computed once) and returns the
 // highest window score. With segments, sentence-level segments (Segments)
 // are scored too and the highest of all counts.
-func (m *Model) bestWindow(s *Scratch, segments bool) float64 {
+func (m *Model) bestWindow(s *Scratch, segments bool, blend bool) float64 {
 	low := s.low
 	nb := (len(low) + WindowStep - 1) / WindowStep
 	if nb == 0 {
@@ -1132,7 +1132,7 @@ func (m *Model) bestWindow(s *Scratch, segments bool) float64 {
 	}
 	bl := s.blocks[:nb]
 	clear(bl)
-	if segments {
+	if segments || blend {
 		if cap(s.pos) < len(low) {
 			s.pos = make([]block, len(low))
 		}
@@ -1154,7 +1154,7 @@ func (m *Model) bestWindow(s *Scratch, segments bool) float64 {
 		}
 		b.sum += sum
 		b.n += cnt
-		if segments {
+		if segments || blend {
 			s.pos[i] = block{sum, cnt}
 		}
 	}
@@ -1173,7 +1173,7 @@ func (m *Model) bestWindow(s *Scratch, segments bool) float64 {
 		prev = h
 		b.sum += sum
 		b.n += cnt
-		if segments {
+		if segments || blend {
 			p := &s.pos[t.s]
 			p.sum += sum
 			p.n += cnt
@@ -1192,8 +1192,9 @@ func (m *Model) bestWindow(s *Scratch, segments bool) float64 {
 	for i := 0; i+1 < nb; i++ {
 		best = math.Max(best, score(bl[i].sum+bl[i+1].sum, bl[i].n+bl[i+1].n))
 	}
-	if segments {
+	if segments || blend {
 		s.segs = Segments(low, s.segs[:0])
+		segBest := math.Inf(-1)
 		for _, sg := range s.segs {
 			// character n-grams that start in the segment but run past its
 			// end are counted too, as in WindowFeatures.
@@ -1202,7 +1203,12 @@ func (m *Model) bestWindow(s *Scratch, segments bool) float64 {
 				sum += p.sum
 				cnt += p.n
 			}
-			best = math.Max(best, score(sum, cnt))
+			segBest = math.Max(segBest, score(sum, cnt))
+		}
+		if segments {
+			best = math.Max(best, segBest)
+		} else if len(s.segs) > 1 {
+			best = math.Max(best, (best+segBest)/2)
 		}
 	}
 	return best
@@ -1225,7 +1231,7 @@ func (e *Engine) Score(a *Analysis, mode int, s *Scratch) {
 	for i, v := range a.Dense {
 		dz += float64(m.Dense[mode][i]) * float64(v)
 	}
-	best := m.bestWindow(s, mode == ModeDocument) * NgramTrust(a)
+	best := m.bestWindow(s, mode == ModeDocument, mode == ModeUser && len(s.low) <= userBlendBytes) * NgramTrust(a)
 	a.NgramZ = best
 	a.Z = best + dz + RulePrior(a, mode)
 	p := m.Platt[mode]
@@ -1237,6 +1243,11 @@ func (e *Engine) Score(a *Analysis, mode int, s *Scratch) {
 		a.Prob = math.Max(a.Prob, 0.97)
 	}
 }
+
+// userBlendBytes bounds the user prompts whose n-gram score also looks at
+// their best sentence (bestWindow's blend); longer prompts carry pasted
+// articles and documents, whose sentences score like documents.
+const userBlendBytes = 1024
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
