@@ -1120,7 +1120,11 @@ func Segments(low []byte, dst [][2]int) [][2]int {
 // bestWindow scores the text in windows of two consecutive WindowStep-byte
 // blocks (the features of each block are computed once) and returns the
 // highest window score. With segments, sentence-level segments (Segments)
-// are scored too and the highest of all counts.
+// are scored too and the highest of all counts (document mode). With blend
+// (short user prompts), a text of more than one segment scores the mean of
+// that highest window and its best segment when the mean is higher: a
+// benign question does not dilute an injected sentence, and one
+// attack-like sentence in a benign prompt does not decide alone.
 func (m *Model) bestWindow(s *Scratch, segments bool, blend bool) float64 {
 	low := s.low
 	nb := (len(low) + WindowStep - 1) / WindowStep
