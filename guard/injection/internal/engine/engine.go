@@ -590,10 +590,14 @@ func (e *Engine) matchPhrases(low []byte, r *textnorm.Report, counts *[NumCounts
 	}
 	for i, ph := range e.phrases {
 		if bytes.Contains(low, ph) {
-			if sig := e.phraseSig[i]; sig == sigPersonaBreak {
+			switch sig := e.phraseSig[i]; sig {
+			case sigPersonaBreak:
 				counts[sigPersona]++
 				counts[sigBreak]++
-			} else {
+			case sigLeakAsk:
+				counts[sigLeak]++
+				counts[sigAsk]++
+			default:
 				counts[sig]++
 			}
 		}
@@ -605,9 +609,17 @@ func (e *Engine) matchPhrases(low []byte, r *textnorm.Report, counts *[NumCounts
 func (e *Engine) structure(norm, low []byte, a *Analysis) {
 	if bytes.IndexByte(low, '<') >= 0 || bytes.IndexByte(low, '[') >= 0 || bytes.IndexByte(low, '#') >= 0 {
 		for _, t := range e.templates {
+			if t[0] != '<' && t[0] != '[' && t[0] != '#' {
+				continue // counted below, without the bracket gate
+			}
 			if bytes.Contains(low, t) {
 				a.Counts[sigTemplate]++
 			}
+		}
+	}
+	for _, t := range e.templates {
+		if t[0] != '<' && t[0] != '[' && t[0] != '#' && bytes.Contains(low, t) {
+			a.Counts[sigTemplate]++
 		}
 	}
 	var roles [3]int
