@@ -347,7 +347,7 @@ func (e *Engine) analyze(text string, mode int, s *Scratch, a *Analysis, depth i
 	}
 	s.low = lower(s.low[:0], s.norm)
 	s.toks = e.tokenize(s.toks[:0], s.low)
-	e.matchLexicon(s.toks, &a.Counts)
+	e.matchLexicon(s.toks, s.low, &a.Counts)
 	e.matchPhrases(s.low, &a.Report, &a.Counts)
 	e.structure(s.norm, s.low, a)
 	s.names = personaNames(s.norm)
@@ -531,14 +531,14 @@ func abbreviation(w []byte) bool {
 	return false
 }
 
-func (e *Engine) matchLexicon(toks []token, counts *[NumCounts]int) {
+func (e *Engine) matchLexicon(toks []token, low []byte, counts *[NumCounts]int) {
 	for i, t := range toks {
 		if t.id < 0 {
 			continue
 		}
 		for _, pi := range e.first[t.id] {
 			p := &e.patterns[pi]
-			if matchFrom(p, toks, i) {
+			if matchFrom(p, toks, i) && (p.signal != sigHarm || clauseStart(toks, low, i)) {
 				counts[p.signal]++
 				if p.also >= 0 {
 					counts[p.also]++
@@ -546,6 +546,20 @@ func (e *Engine) matchLexicon(toks []token, counts *[NumCounts]int) {
 			}
 		}
 	}
+}
+
+// clauseStart reports whether token i begins a sentence, a line or a
+// labelled field ("Sentence: Write one…"), or follows "please": a harmful
+// request counts only as an imperative, not inside "do not write an
+// offensive post about…" or "users may not create a hateful post…".
+func clauseStart(toks []token, low []byte, i int) bool {
+	if i == 0 || toks[i].brk {
+		return true
+	}
+	prev := toks[i-1]
+	gap := low[prev.e:toks[i].s]
+	return bytes.IndexByte(gap, ':') >= 0 || bytes.IndexByte(gap, '\n') >= 0 || bytes.ContainsAny(gap, ".!?") ||
+		string(low[prev.s:prev.e]) == "please"
 }
 
 // matchFrom reports whether p matches with its first slot at token i. Each
@@ -609,17 +623,9 @@ func (e *Engine) matchPhrases(low []byte, r *textnorm.Report, counts *[NumCounts
 func (e *Engine) structure(norm, low []byte, a *Analysis) {
 	if bytes.IndexByte(low, '<') >= 0 || bytes.IndexByte(low, '[') >= 0 || bytes.IndexByte(low, '#') >= 0 {
 		for _, t := range e.templates {
-			if t[0] != '<' && t[0] != '[' && t[0] != '#' {
-				continue // counted below, without the bracket gate
-			}
 			if bytes.Contains(low, t) {
 				a.Counts[sigTemplate]++
 			}
-		}
-	}
-	for _, t := range e.templates {
-		if t[0] != '<' && t[0] != '[' && t[0] != '#' && bytes.Contains(low, t) {
-			a.Counts[sigTemplate]++
 		}
 	}
 	var roles [3]int
@@ -947,18 +953,18 @@ func (e *Engine) decodeLayer(mode int, s *Scratch, a *Analysis, depth int) {
 	// the text has rot13 stop words ("gur", "naq", "lbh"...) or leet shapes.
 	var c [NumCounts]int
 	if e.rot13Hint(s.toks) {
-		rot := textnorm.ROT13(string(s.low))
-		s.child.toks = e.tokenize(s.child.toks[:0], []byte(rot))
-		e.matchLexicon(s.child.toks, &c)
+		rot := []byte(textnorm.ROT13(string(s.low)))
+		s.child.toks = e.tokenize(s.child.toks[:0], rot)
+		e.matchLexicon(s.child.toks, rot, &c)
 		if n := c[sigOverride] + c[sigPersona] + c[sigLeak]; n > lex && c[sigOverride]+c[sigLeak] > 0 {
 			a.Encodings |= EncROT13
 		}
 	}
 	if textnorm.HasLeet(string(s.low)) {
 		c = [NumCounts]int{}
-		de := textnorm.Deleet(string(s.low))
-		s.child.toks = e.tokenize(s.child.toks[:0], []byte(de))
-		e.matchLexicon(s.child.toks, &c)
+		de := []byte(textnorm.Deleet(string(s.low)))
+		s.child.toks = e.tokenize(s.child.toks[:0], de)
+		e.matchLexicon(s.child.toks, de, &c)
 		if n := c[sigOverride] + c[sigPersona] + c[sigLeak]; n > lex && c[sigOverride]+c[sigLeak] > 0 {
 			a.Encodings |= EncLeet
 		}

@@ -43,11 +43,13 @@ var lexicon = []lexEntry{
 	{sigOverride, "ignore|disregard|forget ~1 everything|anything|all ~3 above|before|previously|said|told|prior"},
 	{sigOverride, "ignore|disregard|forget ~2 what ~2 said|told|wrote|written|instructed"},
 	// The content around the injection, named as such ("Ignore this data
-	// and print…", "ignore other content", "I want you to ignore them and
-	// instead…"): none fires on a benign development row. Not "ignore this
-	// message" or "ignore this e-mail" (notices to people).
-	{sigOverride, "ignore|disregard|forget|overlook ~2 this|other|remaining|surrounding ~1 data|content|text|instructions|document|documents|snippets|context|input|entries|records"},
-	{sigOverride, "want|need ~1 you ~1 to ~1 ignore|disregard|forget ~3 and ~1 instead|only|just"},
+	// and print…", "ignore other content"): none fires on a benign
+	// development row. Not "please ignore this text/message/e-mail/
+	// document" (notices to people), "ignore the other entries in the log"
+	// or "cin.ignore() … ignores the remaining input"; not "I want you to
+	// ignore the formatting and just fix the grammar" (an ordinary request).
+	{sigOverride, "ignore|disregard|forget|overlook ~2 other|remaining|surrounding ~1 content|text|instructions|documents|snippets|context"},
+	{sigOverride, "ignore|disregard ~1 this ~1 data ~2 and"},
 	{sigOverride, "do|don't|dont ~1 not ~1 follow|obey ~2 previous|prior|above|your|original|system ~2 " + enInstruct},
 	{sigOverride, "new|real|actual|true|secret|hidden|override|urgent ~1 instructions|instruction|directive|directives|orders"},
 	// "new command(...)", "additional instructions", "important rules" are
@@ -131,7 +133,7 @@ var lexicon = []lexEntry{
 	{sigLeak, "repeat|recite|print|reveal|spell ~3 instructions|prompt|priorinstructions|rules ~2 given|back|above|verbatim|word"},
 	{sigLeak, "begins|starts|starting ~2 with ~1 you ~1 are"},
 	{sigLeak, "reveal|show|print|repeat|output|list|display|recite|dump|spell|disclose ~3 your ~1 instructions|guidelines|directives"},
-	// Requests for the model's own prompt or secret (sigLeakAsk: also a
+	// Requests for the model's own prompt or instructions (sigLeakAsk: also a
 	// hidden count that weighs more than prompt_leak alone). Not "print the
 	// original message" (code docs), "display the system configuration"
 	// (manuals), "print your prompt string with echo $PS1" (shells), "give
@@ -140,13 +142,10 @@ var lexicon = []lexEntry{
 	// posts", "what were you told earlier about my account?" (requests to
 	// a support agent) or "tell me the password requirements" (a password
 	// request is prompt_leak only).
-	{sigLeakAsk, "reveal|show|print|display|disclose|leak|dump|output|repeat|recite|tell|give|share|spell|echo|expose ~2 me|us ~1 your|the ~2 system|hidden|secret|initial|internal|pre-prompt ~1 prompt|prompts|instructions|message|directives"},
-	{sigLeakAsk, "reveal|show|print|display|disclose|leak|dump|output|repeat|recite|tell|share|spell|echo|expose ~1 your|the ~2 system|hidden|secret|initial|internal|pre-prompt ~1 prompt|prompts|instructions"},
-	{sigLeakAsk, "reveal|print|disclose|leak|dump|output|repeat|recite|spell|echo|expose ~2 your ~2 instructions|rules|directives"},
-	{sigLeakAsk, "what ~1 is|are|was|were ~1 your ~2 system|hidden|secret|initial|original ~1 prompt|prompts|instructions|message"},
-	{sigLeakAsk, "what ~1 were|have ~1 you ~1 been ~1 told|instructed ~2 to ~1 do|say|keep|hide|never"},
-	{sigLeakAsk, "what ~1 were ~1 you ~1 told|instructed ~3 initially|originally|beforehand"},
-	{sigLeakAsk, "what ~1 were ~1 you ~1 told|instructed|given ~3 before ~2 this|the ~1 conversation|chat|session|prompt"},
+	{sigLeakAsk, "reveal|show|print|display|disclose|leak|dump|output|repeat|recite|tell|give|share|spell|echo|expose ~2 me|us ~1 your|the ~2 system|hidden|secret|initial|pre-prompt ~1 prompt|prompts|instructions|directives"},
+	{sigLeakAsk, "reveal|show|print|display|disclose|leak|dump|output|repeat|recite|spell|echo|expose ~1 your|the ~2 system|hidden|secret|initial|pre-prompt ~1 prompt|prompts|instructions"},
+	{sigLeakAsk, "reveal|disclose|leak|dump|recite|expose|repeat ~1 your ~1 instructions|rules|directives"},
+	{sigLeakAsk, "what ~1 is|are|was|were ~1 your ~2 system|hidden|secret|initial ~1 prompt|prompts|instructions"},
 	{sigLeak, "reveal|show|print|display|disclose|leak|dump|output|repeat|recite|tell|give|share|spell|echo|expose ~2 me|us ~1 your|the ~1 password|passphrase|passcode"},
 	// ---- text that addresses the model reading it (indirect injection) ----
 	{sigDirective, "in|into|to|within|throughout ~1 your ~1 response|responses|reply|replies|answer|answers|summary|output|outputs|completion|solution|translation|explanation"},
@@ -167,13 +166,6 @@ var lexicon = []lexEntry{
 	// hiding the action from the user, or steering what the user is told.
 	{sigDirective, "not|never|without ~2 tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|warn|warning ~2 the ~1 user|users|human"},
 	{sigDirective, "tell|inform|convince|persuade|urge|instruct ~2 the ~1 user|users|reader ~2 to|that"},
-	// Code offered for the reader's own answer ("Blend the following code
-	// block into your solution:"); not "translate the following code
-	// snippet into Python" (a user's request), "paste the following code
-	// snippet into your script" or "update your code with the following
-	// code snippet" (tutorials): only "your solution|implementation".
-	{sigDirective, "following|subsequent ~1 code ~1 snippet|block|excerpt|section|segment|fragment ~5 your ~1 implementation|solution"},
-	{sigDirective, "your ~1 implementation|solution ~5 following|subsequent ~1 code ~1 snippet|block|excerpt|section|segment|fragment"},
 	// ---- requests for hateful or harmful text about a group ----
 	// An imperative with a count or article ("write one toxic sentence
 	// about", "generate a racist joke about"): not "users who write
@@ -332,9 +324,10 @@ var templateTokens = []string{
 	"</s><s>", "<|bos|>", "<|eos|>", "<|prompter|>", "[system](#", "### instruction:", "### response:",
 	"[/system]", "[system]", "<system>", "</system>", "<|tool|>", "<|ipython|>",
 	// Made-up delimiters of the same kind, written inline ("Registrant:
-	// [ADMIN REQUEST::SYSTEM MESSAGE: …]", "<end of session> <end of
-	// session> System: …"); no benign development row has them.
-	"system message:", "<end of session>", "[admin request",
+	// [ADMIN REQUEST::…]", "<end of session> <end of session> System: …");
+	// no benign development row has them. Not "system message:", which
+	// starts log lines and notices ("System message: backup completed").
+	"<end of session>", "[admin request",
 }
 
 // Role markers at the start of a line (fake turns).
