@@ -1154,7 +1154,8 @@ func (m *Model) bestWindow(s *Scratch, segments bool, blend bool) float64 {
 	}
 	bl := s.blocks[:nb]
 	clear(bl)
-	if segments || blend {
+	perSeg := segments || blend // sentence-level segments are scored
+	if perSeg {
 		if cap(s.pos) < len(low) {
 			s.pos = make([]block, len(low))
 		}
@@ -1176,7 +1177,7 @@ func (m *Model) bestWindow(s *Scratch, segments bool, blend bool) float64 {
 		}
 		b.sum += sum
 		b.n += cnt
-		if segments || blend {
+		if perSeg {
 			s.pos[i] = block{sum, cnt}
 		}
 	}
@@ -1195,7 +1196,7 @@ func (m *Model) bestWindow(s *Scratch, segments bool, blend bool) float64 {
 		prev = h
 		b.sum += sum
 		b.n += cnt
-		if segments || blend {
+		if perSeg {
 			p := &s.pos[t.s]
 			p.sum += sum
 			p.n += cnt
@@ -1214,7 +1215,7 @@ func (m *Model) bestWindow(s *Scratch, segments bool, blend bool) float64 {
 	for i := 0; i+1 < nb; i++ {
 		best = math.Max(best, score(bl[i].sum+bl[i+1].sum, bl[i].n+bl[i+1].n))
 	}
-	if segments || blend {
+	if perSeg {
 		s.segs = Segments(low, s.segs[:0])
 		segBest := math.Inf(-1)
 		for _, sg := range s.segs {
@@ -1278,7 +1279,9 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // is mostly English, and the lexicon and structure signals must carry to
 // languages and templates the n-gram model never saw. Training fits the
 // learned part on top of this prior, so learned weights correct it where data
-// exists (for example benign security texts that say "ignore").
+// exists (for example benign security texts that say "ignore"). sigAsk and
+// sigHarm have no dense feature, so nothing learned corrects theirs: their
+// lexicon entries are kept narrow instead.
 var rulePriorWeights = [2][NumCounts]float64{
 	ModeUser: {sigOverride: 3.0, sigRoleSpoof: 0.6, sigTemplate: 1.5, sigPersona: 0.8, sigGibberish: 1.5,
 		sigLeak: 1.0, sigSplit: 1.2, sigManyShot: 1.0, sigInvisible: 0.5, sigSmuggling: 3, sigHomoglyph: 1.5,
